@@ -1,0 +1,251 @@
+"""The `jixiao` command. Thin: parse arguments, call the library, print.
+
+Exit codes: 0 ok, 1 problems in the data, 2 usage errors, 3 internal bug.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+
+_SETS_OPTION = click.option("--sets", "set_dirs", multiple=True, type=click.Path(file_okay=False),
+                            help="额外的指标体系目录（可重复），优先于内置体系。")
+
+
+def _pipeline(set_dirs):
+    from .pipeline import Pipeline
+
+    return Pipeline(set_dirs)
+
+
+def _exit_code(outcomes, strict: bool) -> int:
+    from .diagnostics import WARNING
+
+    if any(o.has_errors for o in outcomes):
+        return EXIT_DATA
+    if strict and any(d.severity == WARNING for o in outcomes for d in o.diagnostics):
+        return EXIT_DATA
+    return EXIT_OK
+
+
+def _echo_json(outcomes) -> None:
+    from .report import to_json
+
+    data = [to_json(o) for o in outcomes]
+    click.echo(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="jixiao", prog_name="jixiao")
+def cli():
+    """jixiao 绩效：预算绩效自评表评分引擎。
+
+    按指标体系为绩效自评表计分，逐项说明得失分，标出偏差，核对自评得分。
+    退出码：0 正常，1 数据有错误，2 用法错误，3 程序内部错误。
+    """
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="输出格式。json 为供其他工具读取的固定结构。")
+@click.option("--explain", is_flag=True, help="逐项列出计分过程。")
+@click.option("-v", "--verbose", is_flag=True, help="同时显示「提示」级信息。")
+@click.option("--strict", is_flag=True, help="有警告时也以退出码 1 结束。")
+@_SETS_OPTION
+def score(files, fmt, explain, verbose, strict, set_dirs):
+    """为一个或多个自评表（YAML）计分。"""
+    from .report import render_diagnostics, render_text, summary_line
+
+    pipeline = _pipeline(set_dirs)
+    outcomes = [pipeline.run(f) for f in files]
+    if fmt == "json":
+        _echo_json(outcomes)
+    else:
+        for outcome in outcomes:
+            click.echo(render_text(outcome, explain=explain))
+            text = render_diagnostics(outcome.diagnostics, verbose or explain)
+            if text:
+                click.echo(text, err=True)
+            click.echo(f"（{summary_line(outcome.diagnostics)}）\n", err=True)
+    sys.exit(_exit_code(outcomes, strict))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="同时显示「提示」级信息。")
+@click.option("--strict", is_flag=True, help="有警告时也以退出码 1 结束。")
+@_SETS_OPTION
+def check(files, fmt, verbose, strict, set_dirs):
+    """只检查自评表或指标体系文件，列出全部问题，不输出得分表。"""
+    from .report import render_diagnostics, summary_line
+
+    pipeline = _pipeline(set_dirs)
+    outcomes = [_check_one(pipeline, f) for f in files]
+    if fmt == "json":
+        click.echo(json.dumps([{"file": o.file, "ok": not o.has_errors,
+                                "diagnostics": [d.to_json() for d in o.diagnostics]} for o in outcomes],
+                              ensure_ascii=False, indent=2))
+    else:
+        for outcome in outcomes:
+            text = render_diagnostics(outcome.diagnostics, verbose)
+            status = "有错误" if outcome.has_errors else "通过"
+            click.echo(f"{outcome.file}：{status}（{summary_line(outcome.diagnostics)}）")
+            if text:
+                click.echo(text)
+    sys.exit(_exit_code(outcomes, strict))
+
+
+def _check_one(pipeline, path):
+    from .lint import is_set_file, lint_file
+
+    if is_set_file(path):
+        return lint_file(path, pipeline.sets.extra_dirs)
+    return pipeline.run(path)
+
+
+@cli.group()
+def sets():
+    """查看和检查指标体系。"""
+
+
+@sets.command("list")
+@_SETS_OPTION
+def sets_list(set_dirs):
+    """列出可用的指标体系。"""
+    from .report import table
+    from .sets import SetLoader, available_ids
+
+    loader = SetLoader(set_dirs)
+    rows = [["编号", "名称", "地区", "类型", "计分"]]
+    for set_id in available_ids(set_dirs):
+        iset, _ = loader.get(set_id)
+        if iset is None:
+            rows.append([set_id, "（无法读取，请运行 jixiao sets lint）", "", "", ""])
+            continue
+        rows.append([iset.id, iset.name, iset.region, {"project": "项目", "department": "部门整体"}[iset.kind],
+                     "是" if iset.scored else "否"])
+    for line in table(rows, [28, 44, 8, 8, 4]):
+        click.echo(line)
+
+
+@sets.command("show")
+@click.argument("set_id")
+@_SETS_OPTION
+def sets_show(set_id, set_dirs):
+    """显示指标体系（已合并继承）的结构、分值和评分规则。"""
+    from .lint import describe_set
+    from .sets import SetLoader, available_ids
+
+    iset, diags = SetLoader(set_dirs).get(set_id)
+    if iset is None:
+        if not diags:
+            raise click.UsageError(f"找不到指标体系「{set_id}」；可用：{'、'.join(available_ids(set_dirs))}")
+        for d in diags:
+            click.echo(d.format(), err=True)
+        sys.exit(EXIT_DATA)
+    click.echo(describe_set(iset))
+
+
+@sets.command("lint")
+@click.argument("targets", nargs=-1)
+@_SETS_OPTION
+def sets_lint(targets, set_dirs):
+    """检查指标体系：结构、分值合计、分档缺口与重叠、公式。不给参数时检查全部体系。"""
+    from .lint import lint_file, lint_id
+    from .report import render_diagnostics, summary_line
+    from .sets import available_ids
+
+    targets = targets or tuple(available_ids(set_dirs))
+    outcomes = []
+    for target in targets:
+        outcome = lint_file(target, set_dirs) if target.endswith((".yaml", ".yml")) else lint_id(target, set_dirs)
+        outcomes.append(outcome)
+        status = "有错误" if outcome.has_errors else "通过"
+        click.echo(f"{target}：{status}（{summary_line(outcome.diagnostics)}）")
+        text = render_diagnostics(outcome.diagnostics, verbose=False)
+        if text:
+            click.echo(text)
+    sys.exit(_exit_code(outcomes, strict=False))
+
+
+@cli.command()
+def rules():
+    """列出全部评分规则类型及其说明。"""
+    from .rules import describe_kinds
+
+    for kind, title, doc in describe_kinds():
+        click.echo(f"{kind}（{title}）")
+        for line in doc.splitlines():
+            click.echo(f"    {line.strip()}")
+        click.echo("")
+
+
+@cli.command()
+@click.option("--explain/--no-explain", default=True, help="详细示例中是否逐项列出计分过程。")
+def demo(explain):
+    """用内置样例（各地公开的自评表）演示计分。"""
+    from . import resources
+    from .report import render_text, summary_line, table
+
+    folder = resources.data_path("examples")
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise click.ClickException(f"找不到内置样例目录：{folder}")
+    pipeline = _pipeline(())
+    outcomes = [pipeline.run(f) for f in files]
+    featured = next((o for o in outcomes if "shanxi" in o.file), outcomes[0])
+    click.echo(render_text(featured, explain=explain))
+    click.echo("")
+    click.echo("内置样例计分汇总：")
+    rows = [["样例", "指标体系", "总分", "等级", "问题"]]
+    for o in outcomes:
+        r = o.result
+        total = "不计分" if r is not None and not r.scored else (format(r.total, "f") if r and r.total is not None else "—")
+        rows.append([Path(o.file).name, o.set.id if o.set else "", total, (r.grade or "") if r else "",
+                     summary_line(o.diagnostics)])
+    for line in table(rows, [40, 26, 8, 4, 30]):
+        click.echo(line)
+    click.echo("\n查看某个样例的详细计分：jixiao score <样例文件> --explain")
+    sys.exit(EXIT_OK)
+
+
+def main(argv=None) -> None:
+    """Entry point: map every way out to the documented exit codes."""
+    try:
+        code = cli.main(args=argv, prog_name="jixiao", standalone_mode=False)
+    except click.exceptions.ClickException as exc:  # usage errors and friends
+        exc.show()
+        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("已中断。", err=True)
+        sys.exit(130)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except Exception:  # an internal bug: short message, details to a file
+        log = _write_crash_log()
+        click.echo(f"jixiao 内部错误（这是程序的问题，不是您的数据的问题）。详细信息已写入：{log}\n"
+                   "请把该文件和出错的输入一并反馈给维护者。", err=True)
+        sys.exit(EXIT_BUG)
+    sys.exit(code or 0)
+
+
+def _write_crash_log() -> str:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    fd, path = tempfile.mkstemp(prefix=f"jixiao-crash-{stamp}-", suffix=".log")
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"argv: {sys.argv!r}\n\n")
+        fh.write(traceback.format_exc())
+    return path
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,249 @@
+"""Diagnostics: every problem jixiao finds, with a stable code.
+
+Stages never raise on bad input; they append `Diagnostic`s and go on, so one
+run reports every problem of a file (the beancount way).  Each code has a
+fixed severity, a Chinese message template and a hint saying what to do.
+Codes are stable: tests assert the exact messages, and bureaus filter on them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+
+SEVERITY_LABEL = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: str
+    template: str
+    hint: str = ""
+
+
+CODES: dict[str, Code] = {}
+
+
+def _define(code: str, severity: str, template: str, hint: str = "") -> None:
+    assert code not in CODES, code
+    CODES[code] = Code(code, severity, template, hint)
+
+
+# -- Y: reading the file and YAML ---------------------------------------------
+_define("Y100", ERROR, "无法读取文件：{reason}", "请确认路径正确、文件存在且有读取权限。")
+_define("Y101", ERROR, "文件大小 {size} 字节，超过上限 {limit} 字节",
+        "一个自评表或指标体系不应这么大；请检查是否选错了文件。")
+_define("Y102", ERROR, "文件不是 UTF-8 编码（第 {line} 行附近）",
+        "请用 UTF-8 编码另存此文件（WPS/记事本“另存为”时选择 UTF-8）。")
+_define("Y103", ERROR, "YAML 语法错误：{problem}",
+        "请检查该行的缩进、冒号和引号。")
+_define("Y104", ERROR, "键「{key}」重复出现（第一次在第 {first_line} 行）",
+        "同一层级的键只能写一次；重复时后一个会悄悄覆盖前一个，请删除或合并。")
+_define("Y105", ERROR, "检测到全角冒号「：」，YAML 需要半角冒号加空格「: 」",
+        "把「{text}」改为「{fixed}」。")
+_define("Y106", ERROR, "行首用{what}缩进",
+        "YAML 只能用半角空格缩进，请把行首的{what}换成半角空格。")
+_define("Y107", ERROR, "别名（&锚点/*引用）展开后的内容过多（超过 {limit} 个节点）",
+        "请不要用锚点嵌套引用；直接写出内容。")
+_define("Y108", WARNING, "「{raw}」含全角字符，已按「{normalized}」读取",
+        "建议改为半角数字和符号。")
+_define("Y109", ERROR, "文件为空或顶层不是键值表",
+        "文件应以「键: 值」的形式开始，参见 examples/ 中的样例。")
+_define("Y110", ERROR, "不支持的 YAML 标签「{tag}」",
+        "请删除该标签，直接写值。")
+_define("Y111", ERROR, "键必须是文字，这里是「{key}」",
+        "把键写成文字（必要时加引号）。")
+
+# -- S: structure (JSON Schema) -------------------------------------------------
+_define("S201", ERROR, "「{label}」应为{expected}，实际是{actual}", "")
+_define("S202", ERROR, "缺少必填项「{label}」", "请补上「{key}」。")
+_define("S203", ERROR, "未知的键「{key}」", "{suggestion}")
+_define("S204", ERROR, "「{label}」的取值「{value}」无效，可选：{options}", "")
+_define("S205", ERROR, "「{label}」应{relation}，实际为 {value}", "")
+_define("S206", ERROR, "「{label}」的格式不正确：「{value}」", "{expected}")
+_define("S207", ERROR, "结构不符合要求：{detail}", "")
+
+# -- R: resolving sets and matching rows ----------------------------------------
+_define("R301", ERROR, "找不到指标体系「{set_id}」",
+        "可用的指标体系：{available}。用 `jixiao sets list` 查看全部。")
+_define("R302", ERROR, "指标体系继承关系成环：{chain}", "请检查各体系的 extends。")
+_define("R303", ERROR, "未知的评分规则类型「{kind}」",
+        "可用的类型：{kinds}。")
+_define("R304", ERROR, "评分规则参数有误：{detail}", "")
+_define("R305", ERROR, "一级指标「{name}」不在指标体系「{set_id}」中",
+        "该体系的一级指标：{available}。")
+_define("R306", WARNING, "二级指标「{name}」不在「{level1}」之下",
+        "该一级指标下的二级指标：{available}。")
+_define("R307", ERROR, "缺少指标体系规定的指标「{name}」",
+        "请在 indicators 中补上该指标的实际完成值或自评得分。")
+_define("R308", ERROR, "指标「{name}」不在指标体系「{set_id}」的固定指标中",
+        "该体系不允许自设指标；请检查指标名称是否写错。")
+_define("R309", ERROR, "指标既写在顶层 indicators 中，又写在年度目标的 indicators 中",
+        "单个年度目标时用顶层 indicators；多个年度目标时把指标分别写在各目标下。")
+_define("R310", ERROR, "指标体系「{set_id}」要求分 {count} 个年度目标填写指标",
+        "请按体系的年度目标分块填写 goals。")
+
+# -- W: weights and static rule checks -------------------------------------------
+_define("W401", ERROR, "{parent}的下级分值合计 {total}，应等于 {expected}",
+        "请核对各下级指标的分值。")
+_define("W402", ERROR, "分值合计 {total}，应为 {expected}",
+        "预算执行率与各一级指标分值之和应为 {expected}。")
+_define("W403", ERROR, "分档区间有缺口：{gap} 不属于任何一档",
+        "请调整相邻两档的端点，使其首尾相接（一端含、一端不含）。")
+_define("W404", ERROR, "分档区间重叠：{first} 与 {second} 在 {overlap} 处重叠",
+        "同一个值只能落在一档里；请把其中一端改为不含。")
+_define("W405", ERROR, "要素法各要素分值合计 {total}，与分值 {weight} 不一致", "")
+_define("W406", ERROR, "分档得分 {points} 超过分值 {weight}", "")
+_define("W407", WARNING, "分值 {weight} 与指标体系规定的 {fixed} 不一致，按 {fixed} 计", "")
+_define("W408", ERROR, "等级下限应从高到低排列且不重复：{detail}", "")
+
+# -- V: values -------------------------------------------------------------------
+_define("V501", ERROR, "{field}「{raw}」无法识别为数值",
+        "请写成「符号 数字 单位」的形式，例如「≥11台」「100%」「≤50万元」；本行改按自评得分计。")
+_define("V502", ERROR, "单位不一致：{target_label}为「{target_unit}」，{actual_label}为「{actual_unit}」",
+        "请统一单位（万元与元可自动换算）；本行改按自评得分计。")
+_define("V503", ERROR, "{field}为负数：{value}", "金额不能为负，请核对。")
+_define("V504", ERROR, "{field}为零，无法计算预算执行率",
+        "请填写{field}；确无预算的项目应选用不计执行率的指标体系。")
+_define("V505", INFO, "实际完成值「{raw}」带有符号「{sign}」，按 {value} 计算",
+        "实际完成值应写实际数，不必带「≥」「≤」等符号。")
+_define("V506", ERROR, "缺少实际完成值", "请填写实际完成值，或填写自评得分并说明理由。")
+_define("V507", WARNING, "缺少实际完成值，视为未完成", "请填写全年实际完成指标值。")
+_define("V508", ERROR, "缺少{field}", "")
+_define("V509", ERROR, "{field}「{raw}」不能用于「{rule}」规则：{detail}", "")
+
+# -- F: formulas -----------------------------------------------------------------
+_define("F001", ERROR, "公式「{formula}」：{detail}", "")
+_define("F002", ERROR, "公式「{formula}」：{detail}", "")
+_define("F003", ERROR, "公式「{formula}」：{detail}", "")
+_define("F004", ERROR, "公式「{formula}」：{detail}", "公式只允许数字、已定义的名称、+ - * / 和 min、max、abs。")
+_define("F005", ERROR, "公式「{formula}」：{detail}", "")
+_define("F006", ERROR, "公式「{formula}」：{detail}", "")
+
+# -- G: given scores and totals ----------------------------------------------------
+_define("G601", ERROR, "自评得分 {given} 超过分值 {weight}",
+        "得分不能超过分值；本行按 {used} 分计。")
+_define("G602", WARNING, "自评得分 {given} 与规则得分 {rule} 不一致，按规则得分计",
+        "如确属评价人判断，请在 evaluator_judgement 中写明理由。")
+_define("G603", INFO, "自评得分 {given} 为评价人判断（{reason}），规则得分为 {rule}，相差 {diff}", "")
+_define("G604", ERROR, "自评得分为负数：{given}", "")
+_define("G605", INFO, "无实际完成值，按自评得分 {given} 计，未经规则核验", "")
+_define("G606", ERROR, "无法按规则计分，且未填写自评得分；本行计 0 分",
+        "请填写实际完成值，或填写自评得分并说明理由。")
+_define("G607", ERROR, "定性指标未达成，需评价人在 {band} 档内打分",
+        "请填写 grade（{bands}）和 given_score。")
+_define("G608", ERROR, "自评得分 {given} 不在「{band}」档的范围 {low}～{high} 内", "")
+_define("G609", WARNING, "表中总分 {given} 与计算总分 {total} 不一致", "")
+_define("G610", WARNING, "各行自评得分合计 {sum}，与表中总分 {given} 不一致", "")
+_define("G611", WARNING, "表中预算执行得分 {given} 与计算得分 {rule} 不一致，按计算得分计", "")
+
+# -- D: deviations -------------------------------------------------------------------
+_define("D701", WARNING, "得分 {score} 低于分值 {weight}，缺少偏差原因分析",
+        "请在 reason 中说明未完成的原因，在 measures 中写改进措施。")
+_define("D702", WARNING, "实际完成值是目标值的 {ratio} 倍（≥{threshold}），目标可能设置过低，缺少说明",
+        "请在 reason 中说明超额完成的原因。")
+_define("D703", WARNING, "预算执行率 {rate} 低于 {threshold}，缺少原因说明",
+        "请在 budget.reason 中说明执行率偏低的原因。")
+_define("D704", WARNING, "指标未完成，缺少未完成原因及改进措施",
+        "请在 reason 中说明原因，在 measures 中写改进措施。")
+
+
+@dataclass
+class Diagnostic:
+    code: str
+    severity: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+    path: str = ""
+    hint: str = ""
+
+    def location(self) -> str:
+        parts = [self.file or "<输入>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.col is not None:
+                parts.append(str(self.col))
+        return ":".join(parts)
+
+    def format(self) -> str:
+        text = f"{self.location()}: {SEVERITY_LABEL[self.severity]} {self.code} {self.message}"
+        if self.path:
+            text += f"\n    位置：{self.path}"
+        if self.hint:
+            text += f"\n    建议：{self.hint}"
+        return text
+
+    def to_json(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "path": self.path,
+            "hint": self.hint,
+        }
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a problem is: file, line, column and the breadcrumb path."""
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+    path: str = ""
+
+
+NOWHERE = Where()
+
+
+def make(code: str, where: Where = NOWHERE, **fields) -> Diagnostic:
+    spec = CODES[code]
+    return Diagnostic(
+        code=code,
+        severity=spec.severity,
+        message=spec.template.format(**fields),
+        file=where.file,
+        line=where.line,
+        col=where.col,
+        path=where.path,
+        hint=spec.hint.format(**fields) if spec.hint else "",
+    )
+
+
+@dataclass
+class Diagnostics:
+    """An accumulating list of diagnostics."""
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, code: str, where: Where = NOWHERE, **fields) -> Diagnostic:
+        diag = make(code, where, **fields)
+        self.items.append(diag)
+        return diag
+
+    def extend(self, other: Iterable[Diagnostic]) -> None:
+        self.items.extend(other)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == ERROR for d in self.items)
+
+    def sorted(self) -> list[Diagnostic]:
+        order = {ERROR: 0, WARNING: 1, INFO: 2}
+        return sorted(
+            self.items,
+            key=lambda d: (d.file or "", d.line if d.line is not None else 10**9, d.col or 0, order[d.severity]),
+        )

@@ -1,0 +1,369 @@
+"""Score a submission against its indicator set.
+
+Per row: match the row to the set, pick its rule (row override > fixed
+indicator > 二级 default > set default), parse target and actual, let the rule
+score and explain, round once at the precision, then reconcile the score the
+unit gave itself.  A given score is never silently replaced: the result keeps
+both, and it stands only as the evaluator's stated judgement.
+Totals are sums of rounded rows, so the printed table adds up.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from . import rules
+from .diagnostics import ERROR, Diagnostics
+from .model import FixedIndicator, IndicatorSet, Level2, Row, RuleSpec, Submission
+from .numbers import ZERO, fmt_short, quantize
+from .paths import where as locate
+from .rules.budget import BudgetResult, score_budget
+from .values import EMPTY, meets, parse_value
+
+COMPLETED, NOT_COMPLETED = "完成", "未完成"
+
+
+@dataclass
+class RowResult:
+    row: Row
+    level1: str
+    level2: str
+    name: str
+    weight: Decimal | None
+    target: str
+    actual: str
+    rule_kind: str = ""
+    rule_title: str = ""
+    standard: str = ""
+    rule_score: Decimal | None = None
+    given: Decimal | None = None
+    score: Decimal | None = None
+    basis: str = "rule"  # rule | given | judgement | capped | none | not_applicable | unscored
+    explain: str = ""
+    flags: list[str] = field(default_factory=list)
+    met: bool | None = None
+
+    @property
+    def status(self) -> str:
+        return COMPLETED if self.met else NOT_COMPLETED
+
+    @property
+    def lost(self) -> Decimal:
+        if self.weight is None or self.score is None:
+            return ZERO
+        return max(ZERO, self.weight - self.score)
+
+
+@dataclass
+class Subtotal:
+    goal: int
+    level1: str
+    level2: str | None
+    weight: Decimal
+    score: Decimal
+
+
+@dataclass
+class GoalResult:
+    name: str
+    weight: Decimal | None
+    target: str
+    actual: str
+    score: Decimal = ZERO
+    row_weight: Decimal = ZERO
+
+
+@dataclass
+class ScoreResult:
+    file: str
+    set_id: str
+    set_name: str = ""
+    unit: str = ""
+    project: str = ""
+    scored: bool = True
+    precision: int = 2
+    budget: BudgetResult | None = None
+    rows: list[RowResult] = field(default_factory=list)
+    goals: list[GoalResult] = field(default_factory=list)
+    subtotals: list[Subtotal] = field(default_factory=list)
+    total: Decimal | None = None
+    grade: str | None = None
+    excluded_weight: Decimal = ZERO
+    diagnostics: list = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == ERROR for d in self.diagnostics)
+
+
+def _consistent(given: Decimal, rule_score: Decimal) -> bool:
+    """A given score equals the rule's when it is the rule's score at the given score's own decimals."""
+    places = max(0, -given.as_tuple().exponent)
+    return quantize(rule_score, places) == given
+
+
+class Scorer:
+    def __init__(self, sub: Submission, iset: IndicatorSet, diags: Diagnostics):
+        self.sub = sub
+        self.set = iset
+        self.diags = diags
+        self.doc = sub.doc
+        self.precision = sub.precision if sub.precision is not None else iset.precision
+        self.rounding = iset.rounding
+
+    def where(self, path: tuple, field_name=None):
+        if isinstance(field_name, tuple):
+            return locate(self.doc, tuple(path) + field_name)
+        return locate(self.doc, path, field_name)
+
+    def round(self, value: Decimal) -> Decimal:
+        return quantize(value, self.precision, self.rounding)
+
+    # -- the whole table ---------------------------------------------------------------
+    def run(self) -> ScoreResult:
+        result = ScoreResult(file=self.sub.file, set_id=self.set.id, set_name=self.set.name, unit=self.sub.unit,
+                             project=self.sub.data.get("project", ""), scored=self.set.scored,
+                             precision=self.precision)
+        for goal in self.sub.goals or []:
+            result.goals.append(GoalResult(goal.name, goal.weight, goal.target, goal.actual))
+        if not result.goals:
+            result.goals.append(GoalResult("年度目标", None, "", ""))
+        if self.set.budget is not None:
+            budget_places = self.sub.precision if self.sub.precision is not None else (
+                self.set.budget.precision if self.set.budget.precision is not None else self.set.precision)
+            result.budget = score_budget(self.set.budget, self.sub.budget, budget_places, self.rounding,
+                                         self.diags, lambda f: self.where(("budget",), f if isinstance(f, tuple) else (f,) if f else ()))
+        self._check_structure()
+        matched: set[int] = set()
+        for row in self.sub.rows:
+            fixed = self._match(row)
+            if fixed is not None:
+                matched.add(id(fixed[1]))
+            result.rows.append(self.score_row(row, fixed))
+        for level, child, indicator in self.set.fixed_indicators():
+            if id(indicator) not in matched:
+                self.diags.add("R307", self.where(("indicators",)), name=indicator.name)
+        if self.set.scored:
+            self._totals(result)
+        return result
+
+    def _check_structure(self) -> None:
+        data = self.sub.data
+        if data.get("indicators") and any(g.get("indicators") for g in data.get("goals") or []):
+            self.diags.add("R309", self.where(("indicators",)))
+
+    # -- matching a row to the set -----------------------------------------------------------
+    def _match(self, row: Row) -> tuple[Level2 | None, FixedIndicator] | None:
+        iset = self.set
+        candidates = [(lv, ch, ind) for lv, ch, ind in iset.fixed_indicators() if ind.name == row.name
+                      and (not row.level1 or lv.name == row.level1)]
+        if candidates:
+            level, child, indicator = candidates[0]
+            row.level1 = row.level1 or level.name
+            row.level2 = row.level2 or child.name
+            return child, indicator
+        if not row.level1:
+            self.diags.add("V508", self.where(row.path, "level1"), field="一级指标")
+            return None
+        level = iset.level1(row.level1)
+        if level is None:
+            self.diags.add("R305", self.where(row.path, "level1"), name=row.level1, set_id=iset.id,
+                           available="、".join(lv.name for lv in iset.levels))
+            return None
+        child = level.child(row.level2) if row.level2 else None
+        if row.level2 and child is None and level.children:
+            self.diags.add("R306", self.where(row.path, "level2"), name=row.level2, level1=level.name,
+                           available="、".join(c.name for c in level.children))
+        if child is not None and not child.allow_custom:
+            self.diags.add("R308", self.where(row.path, "name"), name=row.name, set_id=iset.id)
+        return None
+
+    def _rule_for(self, row: Row, fixed) -> RuleSpec | None:
+        if row.rule is not None:
+            spec = RuleSpec(kind=row.rule.get("kind", ""), params=row.rule, where=self.where(row.path, ("rule", "kind")))
+            spec.rule = rules.build(spec, self.diags, self.doc, tuple(row.path) + ("rule",))
+            return spec
+        if fixed is not None and fixed[1].rule is not None:
+            return fixed[1].rule
+        level = self.set.level1(row.level1)
+        child = level.child(row.level2) if level and row.level2 else None
+        if child is not None and child.rule is not None:
+            return child.rule
+        return self.set.default_rule
+
+    # -- one row -------------------------------------------------------------------------------
+    def score_row(self, row: Row, fixed) -> RowResult:
+        weight = row.weight
+        standard = ""
+        if fixed is not None:
+            indicator = fixed[1]
+            standard = indicator.standard
+            if indicator.weight is not None:
+                if weight is not None and weight != indicator.weight:
+                    self.diags.add("W407", self.where(row.path, "weight"), weight=fmt_short(weight),
+                                   fixed=fmt_short(indicator.weight))
+                weight = indicator.weight
+            if row.target is None and indicator.target is not None:
+                row.target = indicator.target
+        target_raw = row.adjusted_target if row.adjusted_target is not None else row.target
+        target_label = "调整后指标值" if row.adjusted_target is not None else "年度指标值"
+        target = parse_value(target_raw, sign=row.sign, unit=row.unit)
+        actual_raw = row.actual
+        actual = parse_value(None if isinstance(actual_raw, list) else actual_raw, sign=None, unit=row.unit)
+        res = RowResult(row=row, level1=row.level1, level2=row.level2, name=row.name, weight=weight,
+                        target=target.display(), actual="、".join(map(str, actual_raw)) if isinstance(actual_raw, list)
+                        else actual.display(), standard=standard, given=row.given_score)
+        if not self.set.scored:
+            return self._completion(row, res, target, actual)
+        spec = RuleSpec("not_applicable", {}) if row.not_applicable else self._rule_for(row, fixed)
+        if spec is not None:
+            res.rule_kind = spec.kind
+            res.rule_title = rules.REGISTRY[spec.kind].title if spec.kind in rules.REGISTRY else spec.kind
+        if spec is not None and spec.kind == "not_applicable":
+            res.basis, res.score, res.flags = "not_applicable", None, ["not_applicable"]
+            res.explain = f"不适用（{row.not_applicable}），不计分，总分按适用分值折算" if row.not_applicable else \
+                "不适用，不计分，总分按适用分值折算"
+            return res
+        if weight is None:
+            self.diags.add("V508", self.where(row.path, "weight"), field="分值")
+            res.basis = "none"
+            return res
+        ctx = rules.RowContext(
+            name=row.name, weight=weight, target=target, actual=actual, diags=self.diags,
+            where=lambda f, p=row.path: self.where(p, f), precision=self.precision, rounding=self.rounding,
+            deviation=self.set.deviation, actual_raw=actual_raw, given=row.given_score, grade=row.grade,
+            inputs=row.inputs, target_label=target_label, budget=self._budget_inputs(),
+        )
+        errors_before = sum(1 for d in self.diags if d.severity == ERROR)
+        outcome = rules.Outcome(None, "评分规则无效") if spec is None or spec.rule is None else spec.rule.score(ctx)
+        rule_reported = sum(1 for d in self.diags if d.severity == ERROR) > errors_before
+        res.explain, res.flags, res.met = outcome.explain, list(outcome.flags), outcome.met
+        if outcome.score is not None:
+            res.rule_score = self.round(min(max(outcome.score, ZERO), weight))
+        self._reconcile(row, res, outcome, actual, rule_reported)
+        if res.met is None and res.score is not None:
+            res.met = res.score >= weight
+        if res.score is not None and res.score < weight:
+            res.flags.append("lost_points")
+        self._deviation(row, res)
+        return res
+
+    def _budget_inputs(self) -> dict:
+        b = self.sub.budget
+        if b is None:
+            return {}
+        planned = None
+        if self.set.budget is not None:
+            planned = next((getattr(b, k) for k in self.set.budget.denominator if getattr(b, k) is not None), None)
+        planned = planned if planned is not None else (b.annual if b.annual is not None else b.initial)
+        values = {"年初预算数": b.initial, "全年预算数": b.annual, "调整后预算数": b.adjusted, "全年执行数": b.executed,
+                  "执行数": b.executed, "预算数": planned}
+        if planned and b.executed is not None:
+            values["执行率"] = b.executed / planned
+        return values
+
+    def _reconcile(self, row: Row, res: RowResult, outcome, actual, rule_reported: bool) -> None:
+        weight = res.weight
+        given = row.given_score
+        where = self.where(row.path, "given_score")
+        if given is not None and given < 0:
+            self.diags.add("G604", where, given=fmt_short(given))
+            given = None
+        over = given is not None and given > weight
+        if over:
+            used = res.rule_score if res.rule_score is not None and not outcome.from_given else weight
+            self.diags.add("G601", where, given=fmt_short(given), weight=fmt_short(weight), used=fmt_short(used))
+        if outcome.from_given:
+            res.score = res.rule_score
+            res.basis = "capped" if over else "given"
+            return
+        if res.rule_score is None:
+            if given is not None and not over:
+                res.score, res.basis = given, "given"
+                res.flags.append("unverified")
+                if actual.kind == EMPTY and not rule_reported:
+                    self.diags.add("G605", where, given=fmt_short(given))
+                res.explain = (res.explain + "；" if res.explain else "") + f"按自评得分{fmt_short(given)}计，未经规则核验"
+            elif over:
+                res.score, res.basis = weight, "capped"
+                res.flags.append("unverified")
+                res.explain = f"自评得分{fmt_short(given)}超过分值，按分值{fmt_short(weight)}计"
+            else:
+                if not rule_reported:
+                    self.diags.add("G606", self.where(row.path, "actual"))
+                res.score, res.basis = ZERO, "none"
+            return
+        res.score, res.basis = res.rule_score, "rule"
+        if given is None or over or _consistent(given, res.rule_score):
+            return
+        diff = fmt_short(given - res.rule_score)
+        if row.evaluator_judgement:
+            res.score, res.basis = given, "judgement"
+            res.flags.append("given_differs")
+            self.diags.add("G603", where, given=fmt_short(given), reason=row.evaluator_judgement,
+                           rule=fmt_short(res.rule_score), diff=diff if diff.startswith("-") else f"+{diff}")
+        else:
+            res.flags.append("given_differs")
+            self.diags.add("G602", where, given=fmt_short(given), rule=fmt_short(res.rule_score))
+
+    def _explained(self, row: Row) -> bool:
+        """A reason on the row, or the table's 偏差原因 box naming the indicator."""
+        if row.reason.strip() or (row.evaluator_judgement or "").strip():
+            return True
+        return bool(row.name) and row.name in (self.sub.reason or "")
+
+    def _deviation(self, row: Row, res: RowResult) -> None:
+        if not self.set.deviation.reason_required or self._explained(row):
+            return
+        if res.score is not None and res.weight is not None and res.score < res.weight:
+            self.diags.add("D701", self.where(row.path, "reason"), score=fmt_short(res.score),
+                           weight=fmt_short(res.weight))
+        elif "over_target" in res.flags:
+            ratio = res.explain.split("实际是目标的")[-1].split("倍")[0]
+            self.diags.add("D702", self.where(row.path, "reason"), ratio=ratio,
+                           threshold=fmt_short(self.set.deviation.over_achievement_ratio))
+
+    def _completion(self, row: Row, res: RowResult, target, actual) -> RowResult:
+        """Unscored tables (四川): each indicator is 完成 or 未完成."""
+        res.basis, res.rule_kind, res.rule_title = "unscored", "completion", "完成情况"
+        if actual.kind == EMPTY:
+            self.diags.add("V507", self.where(row.path, "actual"))
+            res.met, res.explain = False, "未填写实际完成值"
+        else:
+            if actual.sign is not None and target.kind == actual.kind:
+                self.diags.add("V505", self.where(row.path, "actual"), raw=actual.display(),
+                               sign=actual.raw.strip()[0], value=actual.amount())
+            verdict = meets(target, actual)
+            res.met = bool(verdict)
+            word = "达到" if verdict else ("未达到" if verdict is False else "无法判断是否达到")
+            res.explain = f"实际「{actual.display()}」{word}目标「{target.display()}」"
+        if not res.met and not self._explained(row) and self.set.deviation.reason_required:
+            self.diags.add("D704", self.where(row.path, "reason"))
+        return res
+
+    # -- totals ----------------------------------------------------------------------------------
+    def _totals(self, result: ScoreResult) -> None:
+        iset = self.set
+        sums: dict = {}
+        for res in result.rows:
+            if res.basis == "not_applicable":
+                result.excluded_weight += res.weight or ZERO
+                continue
+            goal = result.goals[min(res.row.goal, len(result.goals) - 1)]
+            goal.score += res.score or ZERO
+            goal.row_weight += res.weight or ZERO
+            for key in ((res.row.goal, res.level1, None), (res.row.goal, res.level1, res.level2)):
+                weight, score = sums.get(key, (ZERO, ZERO))
+                sums[key] = (weight + (res.weight or ZERO), score + (res.score or ZERO))
+        result.subtotals = [Subtotal(g, l1, l2, w, s) for (g, l1, l2), (w, s) in sums.items()]
+        budget_score = result.budget.score if result.budget and result.budget.score is not None else ZERO
+        raw = budget_score + sum((g.score for g in result.goals), ZERO)
+        if result.excluded_weight:
+            applicable = iset.total - result.excluded_weight
+            raw = raw / applicable * iset.total if applicable > 0 else ZERO
+        result.total = self.round(raw)
+        result.grade = iset.grade_for(result.total)
+
+
+def score_submission(sub: Submission, iset: IndicatorSet, diags: Diagnostics) -> ScoreResult:
+    return Scorer(sub, iset, diags).run()

@@ -1,0 +1,234 @@
+"""The data model: an indicator set and a submission, after validation.
+
+Everything numeric is a Decimal.  Each object remembers where it was written
+(`where`) so later stages can point at the right line.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .diagnostics import Where
+from .yamlload import Document
+
+BUDGET_FIGURES = ("initial", "annual", "adjusted", "executed")
+BUDGET_LABELS = {"initial": "年初预算数", "annual": "全年预算数", "adjusted": "调整后预算数", "executed": "全年执行数"}
+
+
+# -- indicator sets ------------------------------------------------------------------
+
+@dataclass
+class RuleSpec:
+    kind: str
+    params: dict
+    where: Where = field(default_factory=Where)
+    rule: Any = None  # the built rules.Rule, or None when its parameters are invalid
+
+
+@dataclass
+class FixedIndicator:
+    name: str
+    weight: Decimal | None
+    standard: str = ""
+    target: Any = None
+    rule: RuleSpec | None = None
+    where: Where = field(default_factory=Where)
+
+
+@dataclass
+class Level2:
+    name: str
+    weight: Decimal | None = None
+    rule: RuleSpec | None = None
+    allow_custom: bool = True
+    max_indicators: int | None = None
+    indicators: list[FixedIndicator] = field(default_factory=list)
+    where: Where = field(default_factory=Where)
+
+
+@dataclass
+class Level1:
+    name: str
+    weight: Decimal | None = None
+    children: list[Level2] = field(default_factory=list)
+    where: Where = field(default_factory=Where)
+
+    def child(self, name: str) -> Level2 | None:
+        return next((c for c in self.children if c.name == name), None)
+
+
+@dataclass
+class BudgetSpec:
+    weight: Decimal | None
+    denominator: tuple[str, ...] = ("annual",)
+    cap: Decimal = Decimal(1)
+    precision: int | None = None
+    rate_precision: int = 2
+    label: str = "预算执行率"
+    where: Where = field(default_factory=Where)
+
+
+@dataclass
+class DeviationSpec:
+    over_achievement_ratio: Decimal | None = Decimal("1.3")
+    over_achievement_reduction: Decimal | None = None
+    low_rate: Decimal | None = Decimal("0.9")
+    reason_required: bool = True
+
+
+@dataclass
+class Grade:
+    label: str
+    min: Decimal
+
+
+@dataclass
+class IndicatorSet:
+    id: str
+    name: str
+    file: str
+    chain: tuple[str, ...] = ()
+    description: str = ""
+    year: str = ""
+    region: str = ""
+    kind: str = "project"
+    template: str = ""
+    scored: bool = True
+    precision: int = 2
+    rounding: str = "half_up"
+    total: Decimal = Decimal(100)
+    goal_blocks: bool = False
+    budget: BudgetSpec | None = None
+    levels: list[Level1] = field(default_factory=list)
+    default_rule: RuleSpec | None = None
+    grades: list[Grade] = field(default_factory=list)
+    deviation: DeviationSpec = field(default_factory=DeviationSpec)
+    where: Where = field(default_factory=Where)
+
+    def level1(self, name: str) -> Level1 | None:
+        return next((level for level in self.levels if level.name == name), None)
+
+    def fixed_indicators(self):
+        """(Level1, Level2, FixedIndicator) for every indicator the set fixes."""
+        for level in self.levels:
+            for child in level.children:
+                for indicator in child.indicators:
+                    yield level, child, indicator
+
+    def grade_for(self, total: Decimal) -> str:
+        for grade in sorted(self.grades, key=lambda g: g.min, reverse=True):
+            if total >= grade.min:
+                return grade.label
+        return ""
+
+
+# -- submissions ------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    """One 三级指标 row of a submission."""
+    path: tuple
+    goal: int
+    name: str
+    level1: str = ""
+    level2: str = ""
+    weight: Decimal | None = None
+    target: Any = None
+    adjusted_target: Any = None
+    actual: Any = None
+    sign: str | None = None
+    unit: str | None = None
+    rule: dict | None = None
+    given_score: Decimal | None = None
+    evaluator_judgement: str | None = None
+    grade: str | None = None
+    inputs: dict = field(default_factory=dict)
+    not_applicable: str | None = None
+    reason: str = ""
+    measures: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict, path: tuple, goal: int) -> "Row":
+        return cls(
+            path=path, goal=goal, name=data["name"],
+            level1=data.get("level1") or "", level2=data.get("level2") or "",
+            weight=data.get("weight"), target=data.get("target"),
+            adjusted_target=data.get("adjusted_target"), actual=data.get("actual"),
+            sign=data.get("sign"), unit=data.get("unit"), rule=data.get("rule"),
+            given_score=data.get("given_score"), evaluator_judgement=data.get("evaluator_judgement"),
+            grade=data.get("grade"), inputs=dict(data.get("inputs") or {}),
+            not_applicable=data.get("not_applicable"),
+            reason=data.get("reason") or "", measures=data.get("measures") or "",
+        )
+
+
+@dataclass
+class Goal:
+    name: str
+    weight: Decimal | None
+    target: str = ""
+    actual: str = ""
+    path: tuple = ()
+
+
+@dataclass
+class Budget:
+    initial: Decimal | None = None
+    annual: Decimal | None = None
+    adjusted: Decimal | None = None
+    executed: Decimal | None = None
+    score: Decimal | None = None
+    reason: str = ""
+    measures: str = ""
+    label: str = ""
+    sources: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Submission:
+    doc: Document
+    set_id: str
+    unit: str
+    data: dict
+    precision: int | None = None
+    budget: Budget | None = None
+    goals: list[Goal] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    total: Decimal | None = None
+    total_grade: str | None = None
+    reason: str = ""
+    measures: str = ""
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+    @classmethod
+    def from_document(cls, doc: Document) -> "Submission":
+        data = doc.data
+        budget = None
+        if isinstance(data.get("budget"), dict):
+            b = data["budget"]
+            budget = Budget(
+                **{k: b.get(k) for k in BUDGET_FIGURES}, score=b.get("score"),
+                reason=b.get("reason") or "", measures=b.get("measures") or "",
+                label=b.get("label") or "", sources=list(b.get("sources") or []),
+            )
+        goals: list[Goal] = []
+        rows: list[Row] = []
+        for index, goal in enumerate(data.get("goals") or []):
+            goals.append(Goal(name=goal.get("name") or f"年度目标{index + 1}", weight=goal.get("weight"),
+                              target=goal.get("target") or "", actual=goal.get("actual") or "",
+                              path=("goals", index)))
+            for r, row in enumerate(goal.get("indicators") or []):
+                rows.append(Row.from_dict(row, ("goals", index, "indicators", r), index))
+        for r, row in enumerate(data.get("indicators") or []):
+            rows.append(Row.from_dict(row, ("indicators", r), 0))
+        return cls(
+            doc=doc, set_id=data["set"], unit=data["unit"], data=data,
+            precision=int(data["precision"]) if data.get("precision") is not None else None,
+            budget=budget, goals=goals, rows=rows, total=data.get("total"),
+            total_grade=data.get("total_grade"), reason=data.get("reason") or "",
+            measures=data.get("measures") or "",
+        )

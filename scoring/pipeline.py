@@ -1,0 +1,67 @@
+"""load → validate → resolve → score → check, for one file.
+
+Every stage adds to one Diagnostics list and the pipeline goes as far as the
+file allows, so a run reports every problem it can find.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import schema
+from .checks import check_table, lint_set
+from .diagnostics import ERROR, Diagnostics
+from .engine import ScoreResult, score_submission
+from .model import IndicatorSet, Submission
+from .paths import where
+from .sets import SetLoader, available_ids
+from .yamlload import load_file
+
+
+@dataclass
+class FileOutcome:
+    """What became of one input file."""
+    file: str
+    result: ScoreResult | None = None
+    set: IndicatorSet | None = None
+    diagnostics: list = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == ERROR for d in self.diagnostics)
+
+
+class Pipeline:
+    def __init__(self, set_dirs=()):
+        self.sets = SetLoader(set_dirs)
+        self._linted: set[str] = set()
+
+    def resolve_set(self, set_id: str, diags: Diagnostics, at) -> IndicatorSet | None:
+        iset, set_diags = self.sets.get(set_id)
+        if set_id not in self._linted and iset is not None:
+            extra = Diagnostics()
+            lint_set(iset, extra)
+            set_diags.extend(extra.items)
+            self._linted.add(set_id)
+        # Only the set's errors concern a submission; its warnings are for `sets lint`.
+        diags.extend(d for d in set_diags if d.severity == ERROR)
+        if iset is None and not any(d.severity == ERROR for d in set_diags):
+            diags.add("R301", at, set_id=set_id, available="、".join(available_ids(self.sets.extra_dirs)))
+        return iset
+
+    def run(self, path: str | Path) -> FileOutcome:
+        diags = Diagnostics()
+        outcome = FileOutcome(file=str(path))
+        doc = load_file(path, diags)
+        if doc is not None and schema.validate(doc, "submission", diags):
+            sub = Submission.from_document(doc)
+            iset = self.resolve_set(sub.set_id, diags, where(doc, ("set",)))
+            outcome.set = iset
+            if iset is not None and not any(d.severity == ERROR and d.file == iset.file for d in diags):
+                result = score_submission(sub, iset, diags)
+                check_table(result, sub, iset, diags)
+                outcome.result = result
+        outcome.diagnostics = diags.sorted()
+        if outcome.result is not None:
+            outcome.result.diagnostics = outcome.diagnostics
+        return outcome

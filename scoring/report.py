@@ -1,0 +1,208 @@
+"""Turn results into the terminal table and the JSON contract.
+
+The JSON shape is a contract that later tools rely on; numbers are decimal
+strings so no reader turns them into floats by accident.
+"""
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
+
+from .diagnostics import ERROR, INFO, SEVERITY_LABEL, WARNING
+from .engine import RowResult, ScoreResult
+from .model import BUDGET_LABELS
+from .numbers import fmt_short, percent, quantize
+from .pipeline import FileOutcome
+
+BASIS_LABELS = {
+    "rule": "按规则", "given": "按自评得分", "judgement": "评价人判断", "capped": "按分值封顶",
+    "none": "无法计分", "not_applicable": "不适用", "unscored": "不计分",
+}
+FLAG_LABELS = {
+    "over_target": "超额", "unverified": "未核验", "given_differs": "自评不一致", "lost_points": "失分",
+    "not_applicable": "不适用",
+}
+
+
+def _num(value: Decimal | None, places: int | None = None) -> str | None:
+    if value is None:
+        return None
+    if places is not None:
+        return format(quantize(value, places), "f")
+    return fmt_short(value)
+
+
+# -- JSON -------------------------------------------------------------------------------
+
+def to_json(outcome: FileOutcome) -> dict:
+    result = outcome.result
+    data: dict = {
+        "file": outcome.file,
+        "set": outcome.set.id if outcome.set else (result.set_id if result else None),
+        "set_name": outcome.set.name if outcome.set else None,
+        "ok": not outcome.has_errors,
+        "unit": result.unit if result else None,
+        "project": result.project if result else None,
+        "scored": result.scored if result else None,
+        "precision": result.precision if result else None,
+        "total": None, "grade": None, "budget": None, "goals": [], "subtotals": [], "indicators": [],
+    }
+    if result is not None:
+        places = result.precision
+        data["total"] = _num(result.total, places)
+        data["grade"] = result.grade
+        budget = result.budget
+        if budget is not None:
+            data["budget"] = {
+                "rate": _num(budget.rate),
+                "rate_percent": percent(budget.rate) if budget.rate is not None else None,
+                "weight": _num(budget.weight),
+                "score": _num(budget.score),
+                "denominator": budget.denominator,
+                "explain": budget.explain,
+            }
+        data["goals"] = [{"name": g.name, "weight": _num(g.weight), "score": _num(g.score, places)}
+                         for g in result.goals]
+        data["subtotals"] = [{"goal": s.goal, "level1": s.level1, "level2": s.level2, "weight": _num(s.weight),
+                              "score": _num(s.score, places)} for s in result.subtotals]
+        data["excluded_weight"] = _num(result.excluded_weight)
+        data["indicators"] = [_row_json(r, places) for r in result.rows]
+    data["diagnostics"] = [d.to_json() for d in outcome.diagnostics]
+    return data
+
+
+def _row_json(r: RowResult, places: int) -> dict:
+    return {
+        "goal": r.row.goal,
+        "level1": r.level1,
+        "level2": r.level2,
+        "name": r.name,
+        "weight": _num(r.weight),
+        "target": r.target,
+        "actual": r.actual,
+        "rule": r.rule_kind,
+        "score": _num(r.score, places),
+        "rule_score": _num(r.rule_score, places),
+        "given_score": _num(r.given),
+        "basis": r.basis,
+        "status": r.status,
+        "explain": r.explain,
+        "flags": list(r.flags),
+        "reason": r.row.reason,
+        "measures": r.row.measures,
+    }
+
+
+# -- text -----------------------------------------------------------------------------------
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def clip(text: str, limit: int) -> str:
+    if width(text) <= limit:
+        return text
+    out, used = "", 0
+    for ch in text:
+        w = width(ch)
+        if used + w > limit - 1:
+            break
+        out += ch
+        used += w
+    return out + "…"
+
+
+def pad(text: str, size: int, right: bool = False) -> str:
+    text = clip(text, size)
+    gap = " " * (size - width(text))
+    return gap + text if right else text + gap
+
+
+def table(rows: list[list[str]], widths: list[int], right: set[int] = frozenset()) -> list[str]:
+    return ["  ".join(pad(cell, widths[i], i in right) for i, cell in enumerate(row)).rstrip() for row in rows]
+
+
+def render_text(outcome: FileOutcome, explain: bool = False) -> str:
+    result = outcome.result
+    lines = [f"== {outcome.file}"]
+    if result is None:
+        lines.append("未能计分：文件有错误，见下方提示。")
+        return "\n".join(lines)
+    places = result.precision
+    title = result.unit + (f" · {result.project}" if result.project else "")
+    lines.append(title)
+    if outcome.set:
+        lines.append(f"指标体系：{outcome.set.id}（{outcome.set.name}）  得分保留{places}位小数")
+    budget = result.budget
+    if budget is not None and budget.denominator is not None:
+        parts = [f"预算执行：{BUDGET_LABELS[budget.denominator]}为分母"]
+        if budget.rate is not None:
+            parts.append(f"执行率 {percent(budget.rate)}")
+        if budget.weight is not None:
+            parts.append(f"分值 {_num(budget.weight)}  得分 {_num(budget.score)}")
+        lines.append("  ".join(parts))
+        if explain and budget.explain:
+            lines.append(f"  └ {budget.explain}")
+    lines.append("")
+    if result.scored:
+        header = ["一级指标", "二级指标", "三级指标", "指标值", "实际值", "分值", "得分", "备注"]
+        widths = [10, 14, 28, 14, 14, 5, 6, 24]
+    else:
+        header = ["一级指标", "二级指标", "三级指标", "指标值", "实际值", "完成情况"]
+        widths = [10, 14, 32, 16, 16, 8]
+    body: list[str] = table([header], widths)
+    body.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+    multi_goal = len(result.goals) > 1
+    current_goal = None
+    for r in result.rows:
+        if multi_goal and r.row.goal != current_goal:
+            current_goal = r.row.goal
+            goal = result.goals[current_goal]
+            weight = f"（{_num(goal.weight)}分）" if goal.weight is not None else ""
+            body.append(f"【{goal.name}{weight}】")
+        if result.scored:
+            cells = [r.level1, r.level2, r.name, r.target, r.actual, _num(r.weight) or "",
+                     _num(r.score, places) if r.score is not None else "—", _remark(r, places)]
+        else:
+            cells = [r.level1, r.level2, r.name, r.target, r.actual, r.status]
+        body.extend(table([cells], widths, right={5, 6} if result.scored else set()))
+        if explain and r.explain:
+            body.append(f"    └ {r.explain}")
+    lines.extend(body)
+    lines.append("")
+    if result.scored:
+        total = _num(result.total, places)
+        extra = ""
+        if result.excluded_weight:
+            extra = f"（不适用分值 {_num(result.excluded_weight)}，已按适用分值折算）"
+        lines.append(f"总分 {total}  等级 {result.grade}{extra}")
+    else:
+        done = sum(1 for r in result.rows if r.met)
+        lines.append(f"不计分：共 {len(result.rows)} 项指标，完成 {done} 项，未完成 {len(result.rows) - done} 项")
+    return "\n".join(lines)
+
+
+def _remark(r: RowResult, places: int) -> str:
+    if r.basis == "judgement":
+        return f"评价人判断，规则得分{_num(r.rule_score, places)}"
+    if "given_differs" in r.flags:
+        return f"自评{_num(r.given)}≠规则{_num(r.rule_score, places)}"
+    if r.basis in ("given", "capped") and "unverified" in r.flags:
+        return "按自评得分，未核验"
+    if r.basis == "not_applicable":
+        return "不适用"
+    if r.basis == "none":
+        return "无法计分"
+    if "over_target" in r.flags:
+        return "超额完成"
+    return ""
+
+
+def render_diagnostics(diagnostics, verbose: bool = False) -> str:
+    shown = [d for d in diagnostics if verbose or d.severity != INFO]
+    return "\n".join(d.format() for d in shown)
+
+
+def summary_line(diagnostics) -> str:
+    counts = {sev: sum(1 for d in diagnostics if d.severity == sev) for sev in (ERROR, WARNING, INFO)}
+    return "，".join(f"{SEVERITY_LABEL[sev]} {n} 个" for sev, n in counts.items())

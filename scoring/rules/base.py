@@ -1,0 +1,92 @@
+"""The rule registry: a closed set of small scoring kinds.
+
+Each kind is a class with a stable `kind` name, a Chinese `title`, a
+docstring with an example, parameters validated by the JSON Schema definition
+`rule_<kind>` in `schemas/indicator-set.schema.json`, and a `score` method
+that returns the unrounded score with an explanation of what it did.
+Rounding happens once, in the engine, at the set's precision.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Callable, ClassVar
+
+from ..diagnostics import Diagnostics, Where
+from ..model import DeviationSpec
+from ..numbers import fmt, fmt_short, quantize
+from ..values import Value
+
+_REGISTRY: dict[str, type["Rule"]] = {}
+REGISTRY = MappingProxyType(_REGISTRY)
+
+
+def register(cls: type["Rule"]) -> type["Rule"]:
+    assert cls.kind not in _REGISTRY, cls.kind
+    _REGISTRY[cls.kind] = cls
+    return cls
+
+
+@dataclass
+class RowContext:
+    """What a rule sees of one row."""
+    name: str
+    weight: Decimal
+    target: Value
+    actual: Value
+    diags: Diagnostics
+    where: Callable[[str | None], Where]
+    precision: int = 2
+    rounding: str = "half_up"
+    deviation: DeviationSpec = field(default_factory=DeviationSpec)
+    actual_raw: Any = None
+    given: Decimal | None = None
+    grade: str | None = None
+    inputs: dict = field(default_factory=dict)
+    target_label: str = "年度指标值"
+    budget: dict = field(default_factory=dict)
+
+    def show(self, score: Decimal) -> str:
+        """A score as the table will print it."""
+        return fmt_short(quantize(score, self.precision, self.rounding))
+
+
+@dataclass
+class Outcome:
+    """A rule's verdict on one row. `score` is unrounded; None means it could not score."""
+    score: Decimal | None
+    explain: str
+    flags: list[str] = field(default_factory=list)
+    met: bool | None = None
+    from_given: bool = False  # the rule adopted the evaluator's score (manual, qualitative band)
+
+
+class Rule:
+    kind: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    quantitative: ClassVar[bool] = False
+
+    def __init__(self, params: dict):
+        self.params = params
+
+    def lint(self, weight: Decimal | None, diags: Diagnostics, where: Where) -> None:
+        """Static checks of the parameters against the row's weight."""
+
+    def score(self, ctx: RowContext) -> Outcome:  # pragma: no cover - every kind overrides
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return self.title
+
+
+def n(value: Decimal) -> str:
+    """A number in an explanation: no trailing zeros."""
+    return fmt_short(value)
+
+
+def cannot(explain: str) -> Outcome:
+    return Outcome(score=None, explain=explain)
+
+
+__all__ = ["REGISTRY", "register", "RowContext", "Outcome", "Rule", "n", "cannot", "fmt"]

@@ -1,0 +1,108 @@
+"""预算执行率 (budget execution): W × min(执行数 / 预算数, cap)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..diagnostics import Diagnostics, Where
+from ..model import BUDGET_LABELS, Budget, BudgetSpec
+from ..numbers import ZERO, percent, quantize
+from ..values import NUMBER
+from .base import Outcome, Rule, RowContext, cannot, n, register
+
+
+@dataclass
+class BudgetResult:
+    weight: Decimal | None
+    denominator: str | None = None
+    rate: Decimal | None = None
+    raw: Decimal | None = None
+    score: Decimal | None = None
+    explain: str = ""
+    flags: list[str] = field(default_factory=list)
+
+
+def execution_score(weight: Decimal, executed: Decimal, planned: Decimal, cap: Decimal,
+                    planned_label: str = "全年预算数", rate_places: int = 2) -> tuple[Decimal, Decimal, str]:
+    """(rate, unrounded score, explanation). `planned` must not be zero."""
+    rate = executed / planned
+    used = min(rate, cap)
+    raw = weight * used
+    shown = f"min({n(rate)}, {n(cap)})" if rate > cap else n(rate)
+    text = (f"执行率 = 全年执行数{n(executed)} ÷ {planned_label}{n(planned)} = {percent(rate, rate_places)}；"
+            f"得分 = {n(weight)} × {shown}")
+    return rate, raw, text
+
+
+def score_budget(spec: BudgetSpec, budget: Budget | None, places: int, rounding: str,
+                 diags: Diagnostics, where) -> BudgetResult:
+    """Score the 预算执行情况 block. `where(field)` locates a budget field."""
+    result = BudgetResult(weight=spec.weight)
+    if budget is None:
+        diags.add("V508", where(None), field="预算执行情况（budget）")
+        return result
+    for key in ("initial", "annual", "adjusted", "executed"):
+        value = getattr(budget, key)
+        if value is not None and value < 0:
+            diags.add("V503", where(key), field=BUDGET_LABELS[key], value=n(value))
+    for index, source in enumerate(budget.sources):
+        for key in ("initial", "annual", "adjusted", "executed"):
+            value = source.get(key)
+            if value is not None and value < 0:
+                diags.add("V503", where(("sources", index, key)), field=f"{source['name']}{BUDGET_LABELS[key]}",
+                          value=n(value))
+    key = next((k for k in spec.denominator if getattr(budget, k) is not None), None)
+    if key is None:
+        diags.add("V508", where(spec.denominator[0]), field=BUDGET_LABELS[spec.denominator[0]])
+        return result
+    result.denominator = key
+    planned, executed = getattr(budget, key), budget.executed
+    if executed is None:
+        diags.add("V508", where("executed"), field="全年执行数")
+        return result
+    if planned == 0:
+        diags.add("V504", where(key), field=BUDGET_LABELS[key])
+        if spec.weight is not None:
+            result.score = ZERO
+            result.explain = f"{BUDGET_LABELS[key]}为零，执行率无法计算，本项计0分"
+        return result
+    if planned < 0 or executed < 0:
+        return result
+    weight = spec.weight if spec.weight is not None else ZERO
+    rate, raw, text = execution_score(weight, executed, planned, spec.cap, BUDGET_LABELS[key], spec.rate_precision)
+    result.rate = rate
+    if spec.weight is None:
+        result.explain = text.split("；")[0]
+        return result
+    result.raw = raw
+    result.score = quantize(raw, places, rounding)
+    result.explain = f"{text} = {n(quantize(raw, places + 4))}"
+    if result.score != raw:
+        mode = "四舍五入" if rounding == "half_up" else "截尾"
+        result.explain += f"，{mode}保留{places}位小数为 {format(result.score, 'f')}"
+    return result
+
+
+@register
+class BudgetExecution(Rule):
+    """预算执行率：分值 × min(执行数 / 预算数, cap)（cap 默认 100%）。用于指标行时，
+    年度指标值为预算数、实际完成值为执行数；不填时取自评表的预算执行情况。
+
+    例：分值 20，预算 256 万元，执行 160 万元 → 20 × 62.5% = 12.5。
+    """
+    kind = "budget_execution"
+    title = "预算执行率"
+
+    def score(self, ctx: RowContext) -> Outcome:
+        cap = self.params.get("cap", Decimal(1))
+        if ctx.target.kind == NUMBER and ctx.actual.kind == NUMBER:
+            planned, executed, label = ctx.target.number, ctx.actual.number, "预算数"
+        else:
+            planned, executed, label = ctx.budget.get("预算数"), ctx.budget.get("执行数"), "预算数"
+        if planned is None or executed is None:
+            return cannot("缺少预算数或执行数")
+        if planned == 0:
+            ctx.diags.add("V504", ctx.where("target"), field="预算数")
+            return Outcome(ZERO, "预算数为零，执行率无法计算，计0分", met=False)
+        rate, raw, text = execution_score(ctx.weight, executed, planned, cap, label)
+        return Outcome(max(raw, ZERO), f"{text} = {ctx.show(raw)}", met=rate >= 1)

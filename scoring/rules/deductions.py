@@ -1,0 +1,150 @@
+"""Deduction kinds: 每偏离一个单位扣分, 每出现一次扣分, and 要素法 checklists."""
+from __future__ import annotations
+
+import re
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from ..numbers import ZERO
+from ..values import EMPTY, NUMBER, parse_value
+from .base import Outcome, Rule, RowContext, cannot, n, register
+from .tiers import RuleParamError
+
+
+@register
+class DeductPerPoint(Rule):
+    """每偏离标准一个单位扣分，扣完为止：direction: above 超过标准扣分，below 低于标准扣分。
+    per 为一个单位的大小（默认 1，百分数即一个百分点）；count: exact 按实际偏离计，ceil/floor 按整单位计。
+
+    例：以100%为标准，每超过一个百分点扣0.5分 → standard: 100%, direction: above, step: 0.5。
+    实际 103%，分值 5 → 5 − 3×0.5 = 3.5。
+    """
+    kind = "deduct_per_point"
+    title = "每偏离一个单位扣分"
+
+    def __init__(self, params: dict):
+        super().__init__(params)
+        standard = parse_value(params["standard"])
+        if standard.kind != NUMBER:
+            raise RuleParamError(f"标准「{params['standard']}」不是数值")
+        self.standard = standard
+
+    def score(self, ctx: RowContext) -> Outcome:
+        actual = ctx.actual
+        if actual.kind == EMPTY:
+            return cannot("缺少实际完成值")
+        if actual.kind != NUMBER:
+            ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
+            return cannot("实际完成值不是数值")
+        if actual.unit and self.standard.unit and actual.unit != self.standard.unit:
+            ctx.diags.add("V502", ctx.where("actual"), target_label="评分标准", target_unit=self.standard.unit,
+                          actual_label="实际完成值", actual_unit=actual.unit)
+            return cannot("单位不一致")
+        above = self.params["direction"] == "above"
+        std, value = self.standard.number, actual.number
+        deviation = value - std if above else std - value
+        w = ctx.weight
+        std_text = self.standard.amount()
+        if deviation <= 0:
+            word = "未超过" if above else "不低于"
+            return Outcome(w, f"实际{actual.amount()}{word}标准{std_text}，得满分{n(w)}", met=True)
+        per = self.params.get("per", Decimal(1))
+        units = deviation / per
+        mode = self.params.get("count", "exact")
+        if mode != "exact":
+            units = units.to_integral_value(rounding=ROUND_CEILING if mode == "ceil" else ROUND_FLOOR)
+        step = self.params["step"]
+        deduction = step * units
+        score = max(ZERO, w - deduction)
+        unit_word = "个百分点" if (self.standard.unit or actual.unit) == "%" else (self.standard.unit or "")
+        word = "超过" if above else "低于"
+        return Outcome(score, f"实际{actual.amount()}，{word}标准{std_text} {n(deviation)}{unit_word}，"
+                              f"扣 {n(units)}×{n(step)} = {n(deduction)}分，得{ctx.show(score)}", met=False)
+
+
+@register
+class DeductPerOccurrence(Rule):
+    """每出现一次扣分，扣完为止：实际完成值为出现次数。
+
+    例：每出现一例不符合要求的扣1分 → step: 1。出现 2 例，分值 3 → 1。
+    """
+    kind = "deduct_per_occurrence"
+    title = "每出现一次扣分"
+
+    def score(self, ctx: RowContext) -> Outcome:
+        actual = ctx.actual
+        if actual.kind == EMPTY:
+            return cannot("缺少实际完成值")
+        if actual.kind != NUMBER or actual.number < 0 or actual.number != actual.number.to_integral_value():
+            ctx.diags.add("V509", ctx.where("actual"), field="实际完成值", raw=actual.display(), rule=self.title,
+                          detail="应为出现次数（非负整数）")
+            return cannot("次数无效")
+        count, step, w = actual.number, self.params["step"], ctx.weight
+        if count == 0:
+            return Outcome(w, f"未出现扣分情形，得满分{n(w)}", met=True)
+        deduction = step * count
+        score = max(ZERO, w - deduction)
+        return Outcome(score, f"出现{n(count)}次，每次扣{n(step)}分，扣{n(deduction)}分，得{ctx.show(score)}",
+                       met=False)
+
+
+_CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}  # ①..⑳
+
+
+@register
+class Checklist(Rule):
+    """要素法：满足哪些要素，得哪些要素的分。实际完成值写满足的要素：序号列表 [1, 2]、
+    「①②③」、要素名称，或「全部」。
+
+    例：①管理办法 1分；②合法合规 1分；③有效执行 1分。实际「①③」→ 2。
+    """
+    kind = "checklist"
+    title = "要素法"
+
+    def lint(self, weight, diags, where) -> None:
+        total = sum((item["points"] for item in self.params["items"]), ZERO)
+        if weight is not None and total != weight:
+            diags.add("W405", where, total=n(total), weight=n(weight))
+
+    def _satisfied(self, raw) -> tuple[set[int], list[str]]:
+        items = self.params["items"]
+        if isinstance(raw, str) and raw.strip() in ("全部", "全部满足", "均满足", "all"):
+            return set(range(1, len(items) + 1)), []
+        if isinstance(raw, str) and raw.strip() in ("无", "均不满足", "none"):
+            return set(), []
+        if isinstance(raw, (list, tuple)):
+            tokens = [str(t) for t in raw]
+        else:
+            text = str(raw)
+            tokens = [str(_CIRCLED[ch]) for ch in text if ch in _CIRCLED] or re.split(r"[,，、\s]+", text.strip())
+        chosen, unknown = set(), []
+        for token in tokens:
+            token = token.strip()
+            if not token:
+                continue
+            if token.isdigit() and 1 <= int(token) <= len(items):
+                chosen.add(int(token))
+                continue
+            index = next((i for i, item in enumerate(items, 1) if item["name"] == token), None)
+            if index is None:
+                unknown.append(token)
+            else:
+                chosen.add(index)
+        return chosen, unknown
+
+    def score(self, ctx: RowContext) -> Outcome:
+        raw = ctx.actual_raw
+        if raw is None or raw == "" or raw == []:
+            return cannot("缺少实际完成值")
+        chosen, unknown = self._satisfied(raw)
+        if unknown:
+            ctx.diags.add("V509", ctx.where("actual"), field="实际完成值", raw="、".join(unknown), rule=self.title,
+                          detail=f"要素应为 1～{len(self.params['items'])} 的序号或要素名称")
+            return cannot("要素无效")
+        items = self.params["items"]
+        got = [items[i - 1]["points"] for i in sorted(chosen)]
+        score = min(sum(got, ZERO), ctx.weight)
+        missing = [items[i - 1]["name"] for i in range(1, len(items) + 1) if i not in chosen]
+        text = f"满足{len(chosen)}项要素，得{'+'.join(n(p) for p in got) or '0'} = {n(score)}分"
+        if missing:
+            text += "；未满足：" + "；".join(missing)
+        return Outcome(score, text, met=not missing)

@@ -1,0 +1,278 @@
+"""Strict YAML loading.
+
+PyYAML implements YAML 1.1 and guesses types: `no` becomes False, `0102`
+becomes 66, `1:10` becomes 70, `2021-12-31` becomes a date, and duplicate keys
+silently overwrite each other.  We compose the node tree with every implicit
+resolver removed and type the plain scalars ourselves:
+
+- `true`/`false` are booleans and `~`/`null`/empty are None; nothing else is;
+- decimal numbers (optionally with thousands separators) become `Decimal`,
+  built from the source text; leading zeros, `1:10`, `1e5` stay strings;
+- everything else is a string.
+
+Walking the node tree also gives us the line and column of every value, which
+the schema stage needs for `file:line:col` messages, and lets us reject
+duplicate keys, unknown tags and alias bombs.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostics, Where
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_NODES = 200_000
+
+Path_ = tuple  # a path into the loaded data: keys and list indexes
+
+
+class _NoGuessLoader(yaml.SafeLoader):
+    """SafeLoader that resolves every plain scalar to a string tag."""
+
+
+_NoGuessLoader.yaml_implicit_resolvers = {}
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+_NUMBER = re.compile(r"^[-+]?(0|[1-9][0-9]*)(\.[0-9]+)?$")
+_GROUPED = re.compile(r"^[-+]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?$")
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+# An English key followed by a full-width colon: `weight：5`, `- name：办公设备`.
+_FULLWIDTH_KEY = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*)(\s*)：\s*")
+# Any short word followed by a full-width colon, checked only where YAML failed.
+_FULLWIDTH_ANY = re.compile(r"^(\s*(?:-\s+)?)([^\s:：#'\"][^:：#]{0,30}?)(\s*)：\s*")
+
+
+@dataclass
+class Document:
+    """Loaded YAML: the data plus where each part of it was written."""
+    file: str
+    data: Any
+    positions: dict = field(default_factory=dict)      # path -> (line, col) of the value
+    key_positions: dict = field(default_factory=dict)  # path -> (line, col) of the key
+
+    def position(self, path: Path_, key: bool = False) -> tuple[int | None, int | None]:
+        """The position of `path`, or of its nearest written ancestor."""
+        table = self.key_positions if key else self.positions
+        path = tuple(path)
+        while True:
+            if path in table:
+                return table[path]
+            if path in self.positions:
+                return self.positions[path]
+            if not path:
+                return (None, None)
+            path = path[:-1]
+
+
+def type_plain_scalar(text: str) -> tuple[Any, str | None]:
+    """Type a plain (unquoted) scalar. Returns (value, normalized text if full-width was folded)."""
+    if text in _NULLS:
+        return None, None
+    if text in _BOOLS:
+        return _BOOLS[text], None
+    if _NUMBER.match(text):
+        return Decimal(text), None
+    if _GROUPED.match(text):
+        return Decimal(text.replace(",", "")), None
+    folded = unicodedata.normalize("NFKC", text).replace("，", ",")
+    if folded != text and (_NUMBER.match(folded) or _GROUPED.match(folded)):
+        return Decimal(folded.replace(",", "")), folded
+    return text, None
+
+
+def load_text(text: str, file: str, diags: Diagnostics) -> Document | None:
+    """Compose and type `text`. Problems go to `diags`; returns None if unusable."""
+    lines = text.splitlines()
+    _scan_lines(lines, file, diags)
+    try:
+        node = yaml.compose(text, Loader=_NoGuessLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        if not _explain_fullwidth_near(lines, line, file, diags):
+            problem = _translate_problem(exc.problem or exc.context or "")
+            diags.add("Y103", Where(file, line, col), problem=problem)
+        return None
+    except yaml.YAMLError as exc:
+        diags.add("Y103", Where(file), problem=str(exc))
+        return None
+    except RecursionError:
+        diags.add("Y103", Where(file), problem="嵌套层次过深")
+        return None
+    doc = Document(file=file, data=None)
+    if node is None:
+        diags.add("Y109", Where(file, 1, 1))
+        return None
+    builder = _Builder(doc, diags)
+    try:
+        doc.data = builder.build(node, ())
+    except _TooManyNodes:
+        diags.add("Y107", Where(file, node.start_mark.line + 1, node.start_mark.column + 1), limit=MAX_NODES)
+        return None
+    except RecursionError:
+        diags.add("Y103", Where(file), problem="嵌套层次过深")
+        return None
+    if not isinstance(doc.data, dict):
+        diags.add("Y109", Where(file, 1, 1))
+        return None
+    return doc
+
+
+def load_file(path: str | Path, diags: Diagnostics, max_bytes: int = MAX_FILE_BYTES) -> Document | None:
+    """Read `path` (size-bounded, UTF-8 with or without BOM) and load it strictly."""
+    path = Path(path)
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            diags.add("Y101", Where(name), size=size, limit=max_bytes)
+            return None
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        diags.add("Y100", Where(name), reason=exc.strerror or str(exc))
+        return None
+    if len(raw) > max_bytes:
+        diags.add("Y101", Where(name), size=len(raw), limit=max_bytes)
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        diags.add("Y102", Where(name, line), line=line)
+        return None
+    return load_text(text, name, diags)
+
+
+class _TooManyNodes(Exception):
+    pass
+
+
+class _Builder:
+    def __init__(self, doc: Document, diags: Diagnostics):
+        self.doc = doc
+        self.diags = diags
+        self.count = 0
+
+    def where(self, node) -> Where:
+        return Where(self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooManyNodes()
+        self.doc.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            self._check_tag(node, _SEQ)
+            return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
+        self._check_tag(node, _MAP)
+        result: dict = {}
+        first_lines: dict = {}
+        for key_node, value_node in node.value:
+            key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if isinstance(key, Decimal):
+                key = key_node.value  # numeric-looking keys (years, codes) are names
+            if not isinstance(key, str):
+                self.diags.add("Y111", self.where(key_node), key=str(getattr(key_node, "value", "?"))[:40])
+                continue
+            if key in result:
+                self.diags.add("Y104", self.where(key_node), key=key, first_line=first_lines[key])
+                continue
+            first_lines[key] = key_node.start_mark.line + 1
+            self.doc.key_positions[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.build(value_node, path + (key,))
+        return result
+
+    def _check_tag(self, node, default: str) -> None:
+        if node.tag not in (default,):
+            self.diags.add("Y110", self.where(node), tag=node.tag)
+
+    def _scalar(self, node) -> Any:
+        if node.tag != _STR:
+            self.diags.add("Y110", self.where(node), tag=node.tag)
+            return node.value
+        if node.style is not None:  # quoted or block scalars are always text
+            return node.value
+        value, folded = type_plain_scalar(node.value)
+        if folded is not None:
+            self.diags.add("Y108", self.where(node), raw=node.value, normalized=folded)
+        return value
+
+
+def _scan_lines(lines: list[str], file: str, diags: Diagnostics) -> None:
+    """Line-level traps YAML itself does not explain: full-width indentation and `key：`."""
+    in_block = None  # indentation of an open block scalar (| or >)
+    for number, line in enumerate(lines, start=1):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        if in_block is not None:
+            if stripped == "" or indent > in_block:
+                continue
+            in_block = None
+        leading = re.match(r"^[ \t\u3000]*", line).group(0)
+        if "\u3000" in leading:
+            diags.add("Y106", Where(file, number, leading.index("\u3000") + 1), what="全角空格")
+        elif "\t" in leading and line.strip():
+            diags.add("Y106", Where(file, number, leading.index("\t") + 1), what="制表符（Tab）")
+        match = _FULLWIDTH_KEY.match(line)
+        if match:
+            _add_fullwidth(diags, file, number, match)
+        if re.search(r":\s*[|>][-+0-9]*\s*(#.*)?$", line):
+            in_block = indent
+
+
+def _add_fullwidth(diags: Diagnostics, file: str, number: int, match: re.Match) -> None:
+    prefix, key = match.group(1), match.group(2)
+    col = len(prefix) + len(key) + len(match.group(3)) + 1
+    text = match.group(0).strip()
+    diags.add("Y105", Where(file, number, col), text=text, fixed=f"{key}: ")
+
+
+def _explain_fullwidth_near(lines: list[str], line: int | None, file: str, diags: Diagnostics) -> bool:
+    """After a YAML error, look for a `词：` line near it: that is the usual cause."""
+    if line is None:
+        return False
+    already = {d.line for d in diags if d.code == "Y105"}
+    for number in (line, line - 1, line + 1, line - 2):
+        if 1 <= number <= len(lines):
+            if number in already:
+                return True
+            match = _FULLWIDTH_ANY.match(lines[number - 1])
+            if match:
+                _add_fullwidth(diags, file, number, match)
+                return True
+    return False
+
+
+_PROBLEMS = [
+    ("could not find expected ':'", "找不到应有的冒号「: 」（键和值之间要用半角冒号加空格）"),
+    ("mapping values are not allowed here", "此处不允许出现「键: 值」（检查缩进，或给含冒号的文字加引号）"),
+    ("found character '\\t' that cannot start any token", "不能用制表符（Tab）缩进"),
+    ("found undefined alias", "引用了未定义的锚点"),
+    ("expected <block end>, but found", "缩进不一致"),
+    ("found duplicate anchor", "锚点重复定义"),
+    ("while scanning a quoted scalar", "引号没有闭合"),
+    ("found unexpected end of stream", "文件意外结束（引号或括号没有闭合）"),
+    ("found unacceptable character", "含有不可打印的控制字符"),
+]
+
+
+def _translate_problem(problem: str) -> str:
+    for english, chinese in _PROBLEMS:
+        if english in problem:
+            return chinese
+    return problem
