@@ -144,7 +144,7 @@ _define("G611", WARNING, "表中预算执行得分 {given} 与计算得分 {rule
 # -- D: deviations -------------------------------------------------------------------
 _define("D701", WARNING, "得分 {score} 低于分值 {weight}，缺少偏差原因分析",
         "请在 reason 中说明未完成的原因，在 measures 中写改进措施。")
-_define("D702", WARNING, "实际完成值是目标值的 {ratio} 倍（≥{threshold}），目标可能设置过低，缺少说明",
+_define("D702", WARNING, "实际完成值是目标值的 {ratio} 倍（≥{threshold} 倍），目标可能设置过低，缺少说明",
         "请在 reason 中说明超额完成的原因。")
 _define("D703", WARNING, "预算执行率 {rate} 低于 {threshold}，缺少原因说明",
         "请在 budget.reason 中说明执行率偏低的原因。")

@@ -18,7 +18,7 @@ from .model import FixedIndicator, IndicatorSet, Level2, Row, RuleSpec, Submissi
 from .numbers import ZERO, fmt_short, quantize
 from .paths import where as locate
 from .rules.budget import BudgetResult, score_budget
-from .values import EMPTY, meets, parse_value
+from .values import EMPTY, NUMBER, meets, parse_value, same_name
 
 COMPLETED, NOT_COMPLETED = "完成", "未完成"
 
@@ -42,6 +42,7 @@ class RowResult:
     explain: str = ""
     flags: list[str] = field(default_factory=list)
     met: bool | None = None
+    over_ratio: Decimal | None = None
 
     @property
     def status(self) -> str:
@@ -136,7 +137,7 @@ class Scorer:
         self._check_structure()
         matched: set[int] = set()
         for row in self.sub.rows:
-            fixed = self._match(row)
+            fixed = self._match(row, matched)
             if fixed is not None:
                 matched.add(id(fixed[1]))
             result.rows.append(self.score_row(row, fixed))
@@ -153,10 +154,12 @@ class Scorer:
             self.diags.add("R309", self.where(("indicators",)))
 
     # -- matching a row to the set -----------------------------------------------------------
-    def _match(self, row: Row) -> tuple[Level2 | None, FixedIndicator] | None:
+    def _match(self, row: Row, matched: set[int]) -> tuple[Level2 | None, FixedIndicator] | None:
         iset = self.set
-        candidates = [(lv, ch, ind) for lv, ch, ind in iset.fixed_indicators() if ind.name == row.name
-                      and (not row.level1 or lv.name == row.level1)]
+        candidates = [(lv, ch, ind) for lv, ch, ind in iset.fixed_indicators()
+                      if same_name(ind.name, row.name) and id(ind) not in matched
+                      and (not row.level1 or same_name(lv.name, row.level1))
+                      and (not row.level2 or same_name(ch.name, row.level2))]
         if candidates:
             level, child, indicator = candidates[0]
             row.level1 = row.level1 or level.name
@@ -166,11 +169,15 @@ class Scorer:
             self.diags.add("V508", self.where(row.path, "level1"), field="一级指标")
             return None
         level = iset.level1(row.level1)
+        if level is not None:
+            row.level1 = level.name
         if level is None:
             self.diags.add("R305", self.where(row.path, "level1"), name=row.level1, set_id=iset.id,
                            available="、".join(lv.name for lv in iset.levels))
             return None
         child = level.child(row.level2) if row.level2 else None
+        if child is not None:
+            row.level2 = child.name
         if row.level2 and child is None and level.children:
             self.diags.add("R306", self.where(row.path, "level2"), name=row.level2, level1=level.name,
                            available="、".join(c.name for c in level.children))
@@ -238,6 +245,7 @@ class Scorer:
         outcome = rules.Outcome(None, "评分规则无效") if spec is None or spec.rule is None else spec.rule.score(ctx)
         rule_reported = sum(1 for d in self.diags if d.severity == ERROR) > errors_before
         res.explain, res.flags, res.met = outcome.explain, list(outcome.flags), outcome.met
+        res.over_ratio = outcome.over_ratio
         if outcome.score is not None:
             res.rule_score = self.round(min(max(outcome.score, ZERO), weight))
         self._reconcile(row, res, outcome, actual, rule_reported)
@@ -318,9 +326,8 @@ class Scorer:
         if res.score is not None and res.weight is not None and res.score < res.weight:
             self.diags.add("D701", self.where(row.path, "reason"), score=fmt_short(res.score),
                            weight=fmt_short(res.weight))
-        elif "over_target" in res.flags:
-            ratio = res.explain.split("实际是目标的")[-1].split("倍")[0]
-            self.diags.add("D702", self.where(row.path, "reason"), ratio=ratio,
+        elif res.over_ratio is not None:
+            self.diags.add("D702", self.where(row.path, "reason"), ratio=fmt_short(quantize(res.over_ratio, 2)),
                            threshold=fmt_short(self.set.deviation.over_achievement_ratio))
 
     def _completion(self, row: Row, res: RowResult, target, actual) -> RowResult:
@@ -330,9 +337,9 @@ class Scorer:
             self.diags.add("V507", self.where(row.path, "actual"))
             res.met, res.explain = False, "未填写实际完成值"
         else:
-            if actual.sign is not None and target.kind == actual.kind:
+            if actual.sign_text and actual.kind == NUMBER:
                 self.diags.add("V505", self.where(row.path, "actual"), raw=actual.display(),
-                               sign=actual.raw.strip()[0], value=actual.amount())
+                               sign=actual.sign_text, value=actual.amount())
             verdict = meets(target, actual)
             res.met = bool(verdict)
             word = "达到" if verdict else ("未达到" if verdict is False else "无法判断是否达到")

@@ -55,7 +55,9 @@ class Level1:
     where: Where = field(default_factory=Where)
 
     def child(self, name: str) -> Level2 | None:
-        return next((c for c in self.children if c.name == name), None)
+        from .values import same_name
+
+        return next((c for c in self.children if same_name(c.name, name)), None)
 
 
 @dataclass
@@ -107,7 +109,9 @@ class IndicatorSet:
     where: Where = field(default_factory=Where)
 
     def level1(self, name: str) -> Level1 | None:
-        return next((level for level in self.levels if level.name == name), None)
+        from .values import same_name
+
+        return next((level for level in self.levels if same_name(level.name, name)), None)
 
     def fixed_indicators(self):
         """(Level1, Level2, FixedIndicator) for every indicator the set fixes."""

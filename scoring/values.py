@@ -70,6 +70,7 @@ class Value:
     date: date | None = None
     text: str = ""
     folded: bool = False  # full-width characters were folded to half-width
+    sign_text: str = ""   # the sign as written: `≥`, `不低于`, `以上`
 
     @property
     def is_number(self) -> bool:
@@ -97,18 +98,18 @@ def normalize_text(raw: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _strip_sign(text: str) -> tuple[str | None, str]:
+def _strip_sign(text: str) -> tuple[str | None, str, str]:
     for word, sign in _SIGN_PREFIXES:
         if text.startswith(word):
-            return sign, text[len(word):].strip()
-    return None, text
+            return sign, text[len(word):].strip(), word
+    return None, text, ""
 
 
-def _strip_suffix(text: str) -> tuple[str | None, str]:
+def _strip_suffix(text: str) -> tuple[str | None, str, str]:
     for word, sign in _SIGN_SUFFIXES:
         if text.endswith(word):
-            return sign, text[: -len(word)].strip()
-    return None, text
+            return sign, text[: -len(word)].strip(), word
+    return None, text, ""
 
 
 def parse_sign(raw: str | None) -> str | None:
@@ -119,7 +120,7 @@ def parse_sign(raw: str | None) -> str | None:
     words = {"正向": GE, "正向指标": GE, "反向": LE, "反向指标": LE, "定量": None, "定性": None}
     if text in words:
         return words[text]
-    sign, rest = _strip_sign(text)
+    sign, rest, _ = _strip_sign(text)
     return sign if rest == "" else None
 
 
@@ -147,16 +148,17 @@ def parse_value(raw, sign: str | None = None, unit: str | None = None) -> Value:
     column_sign = parse_sign(sign) if sign else None
     column_unit = normalize_unit(unit)
 
-    written_sign, body = _strip_sign(text)
-    suffix_sign, body = _strip_suffix(body)
+    written_sign, body, prefix_text = _strip_sign(text)
+    suffix_sign, body, suffix_text = _strip_suffix(body)
     found_sign = written_sign or suffix_sign or column_sign
+    sign_text = prefix_text or suffix_text
 
     match = _NUMBER_RE.match(body)
     if match:
         number = Decimal(match.group("num").replace(",", ""))
         found_unit = normalize_unit(match.group("unit")) or column_unit
         return Value(raw=raw_text, kind=NUMBER, sign=found_sign, number=number, unit=found_unit,
-                     text=text, folded=folded)
+                     text=text, folded=folded, sign_text=sign_text)
     match = _DATE_RE.match(body)
     if match:
         parsed = _to_date(match)
@@ -164,7 +166,7 @@ def parse_value(raw, sign: str | None = None, unit: str | None = None) -> Value:
             deadline = match.group("before") or match.group("end")
             return Value(raw=raw_text, kind=DATE, sign=LE if deadline else (found_sign or EQ), date=parsed,
                          text=text, folded=folded)
-    return Value(raw=raw_text, kind=TEXT, sign=found_sign, text=text, folded=folded)
+    return Value(raw=raw_text, kind=TEXT, sign=found_sign, text=text, folded=folded, sign_text=sign_text)
 
 
 def _to_date(match: re.Match) -> date | None:
@@ -249,3 +251,13 @@ def meets(target: Value, actual: Value) -> bool | None:
     if target.kind == DATE and actual.kind == DATE:
         return actual.date <= target.date if target.sign in (LE, LT) else actual.date == target.date
     return text_meets(target, actual)
+
+
+def name_key(name: str) -> str:
+    """Compare indicator names loosely: width, spaces, quotes and a trailing 指标 do not matter."""
+    text = re.sub(r"[\s“”\"'‘’「」]", "", normalize_text(name))
+    return text[:-2] if text.endswith("指标") and len(text) > 2 else text
+
+
+def same_name(a: str, b: str) -> bool:
+    return name_key(a) == name_key(b)

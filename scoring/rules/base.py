@@ -60,6 +60,7 @@ class Outcome:
     flags: list[str] = field(default_factory=list)
     met: bool | None = None
     from_given: bool = False  # the rule adopted the evaluator's score (manual, qualitative band)
+    over_ratio: Decimal | None = None  # actual / target when flagged as far over target
 
 
 class Rule:

@@ -24,8 +24,8 @@ def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | 
     if actual.kind != NUMBER:
         ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
         return None
-    if actual.sign is not None:
-        ctx.diags.add("V505", ctx.where("actual"), raw=actual.display(), sign=actual.raw.strip()[0],
+    if actual.sign_text:
+        ctx.diags.add("V505", ctx.where("actual"), raw=actual.display(), sign=actual.sign_text,
                       value=actual.amount())
     try:
         a, b, _ = common_numbers(target, actual)
@@ -50,6 +50,7 @@ def _over_achievement(ctx: RowContext, a: Decimal, b: Decimal, outcome: Outcome)
         return outcome
     ratio = b / a
     outcome.flags.append("over_target")
+    outcome.over_ratio = ratio
     outcome.explain += f"；实际是目标的{n(ratio.quantize(Decimal('0.01')))}倍（≥{n(threshold)}倍），目标可能设置过低"
     reduction = ctx.deviation.over_achievement_reduction
     if reduction:
