@@ -59,6 +59,8 @@ def to_json(outcome: FileOutcome) -> dict:
                 "weight": _num(budget.weight),
                 "score": _num(budget.score),
                 "denominator": budget.denominator,
+                "planned": _num(budget.planned),
+                "executed": _num(budget.executed),
                 "explain": budget.explain,
             }
         data["goals"] = [{"name": g.name, "weight": _num(g.weight), "score": _num(g.score, places)}
@@ -135,12 +137,15 @@ def render_text(outcome: FileOutcome, explain: bool = False) -> str:
         lines.append(f"指标体系：{outcome.set.id}（{outcome.set.name}）  得分保留{places}位小数")
     budget = result.budget
     if budget is not None and budget.denominator is not None:
-        parts = [f"预算执行：{BUDGET_LABELS[budget.denominator]}为分母"]
+        parts = [f"预算执行{'（' + budget.label + '）' if budget.label else ''}：",
+                 f"{BUDGET_LABELS[budget.denominator]} {_num(budget.planned)}"]
+        if budget.executed is not None:
+            parts.append(f"全年执行数 {_num(budget.executed)}")
         if budget.rate is not None:
             parts.append(f"执行率 {percent(budget.rate)}")
         if budget.weight is not None:
             parts.append(f"分值 {_num(budget.weight)}  得分 {_num(budget.score)}")
-        lines.append("  ".join(parts))
+        lines.append(parts[0] + "  ".join(parts[1:]))
         if explain and budget.explain:
             lines.append(f"  └ {budget.explain}")
     lines.append("")

@@ -15,6 +15,9 @@ from .base import Outcome, Rule, RowContext, cannot, n, register
 class BudgetResult:
     weight: Decimal | None
     denominator: str | None = None
+    planned: Decimal | None = None
+    executed: Decimal | None = None
+    label: str = ""
     rate: Decimal | None = None
     raw: Decimal | None = None
     score: Decimal | None = None
@@ -28,7 +31,8 @@ def execution_score(weight: Decimal, executed: Decimal, planned: Decimal, cap: D
     rate = executed / planned
     used = min(rate, cap)
     raw = weight * used
-    shown = f"min({n(rate)}, {n(cap)})" if rate > cap else n(rate)
+    rate_text = n(rate) if len(n(rate)) <= 10 else n(quantize(rate, 6)) + "…"  # full precision is used
+    shown = f"min({rate_text}, {n(cap)})" if rate > cap else rate_text
     text = (f"执行率 = 全年执行数{n(executed)} ÷ {planned_label}{n(planned)} = {percent(rate, rate_places)}；"
             f"得分 = {n(weight)} × {shown}")
     return rate, raw, text
@@ -57,6 +61,7 @@ def score_budget(spec: BudgetSpec, budget: Budget | None, places: int, rounding:
         return result
     result.denominator = key
     planned, executed = getattr(budget, key), budget.executed
+    result.planned, result.executed, result.label = planned, executed, budget.label
     if executed is None:
         diags.add("V508", where("executed"), field="全年执行数")
         return result
