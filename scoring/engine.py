@@ -189,6 +189,9 @@ class Scorer:
         if row.rule is not None:
             spec = RuleSpec(kind=row.rule.get("kind", ""), params=row.rule, where=self.where(row.path, ("rule", "kind")))
             spec.rule = rules.build(spec, self.diags, self.doc, tuple(row.path) + ("rule",))
+            if spec.rule is not None:
+                weight = row.weight if row.weight is not None else (fixed[1].weight if fixed else None)
+                spec.rule.lint(weight, self.diags, spec.where)
             return spec
         if fixed is not None and fixed[1].rule is not None:
             return fixed[1].rule
@@ -242,8 +245,9 @@ class Scorer:
             inputs=row.inputs, target_label=target_label, budget=self._budget_inputs(),
         )
         errors_before = sum(1 for d in self.diags if d.severity == ERROR)
-        outcome = rules.Outcome(None, "评分规则无效") if spec is None or spec.rule is None else spec.rule.score(ctx)
-        rule_reported = sum(1 for d in self.diags if d.severity == ERROR) > errors_before
+        broken = spec is None or spec.rule is None  # already reported when the rule was built
+        outcome = rules.Outcome(None, "评分规则无效") if broken else spec.rule.score(ctx)
+        rule_reported = broken or sum(1 for d in self.diags if d.severity == ERROR) > errors_before
         res.explain, res.flags, res.met = outcome.explain, list(outcome.flags), outcome.met
         res.over_ratio = outcome.over_ratio
         if outcome.score is not None:
@@ -253,7 +257,8 @@ class Scorer:
             res.met = res.score >= weight
         if res.score is not None and res.score < weight:
             res.flags.append("lost_points")
-        self._deviation(row, res)
+        if not rule_reported:  # a row that could not be scored needs fixing, not a deviation reason
+            self._deviation(row, res)
         return res
 
     def _budget_inputs(self) -> dict:

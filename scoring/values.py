@@ -184,7 +184,12 @@ def _to_date(match: re.Match) -> date | None:
 
 def looks_numeric(value: Value) -> bool:
     """Text that was meant as a number: it has digits, or it was written with a sign."""
-    return value.kind == TEXT and (bool(re.search(r"\d", value.text)) or value.sign is not None)
+    if value.kind != TEXT:
+        return False
+    if value.sign_text:
+        return True
+    # Digits and separators with a short unit, yet not a number: `12.5.3万元`, `1,2,3`.
+    return bool(re.fullmatch(r"[\d.,%]+\s*[^\d\s]{0,6}", value.text))
 
 
 def split_unit(unit: str | None) -> tuple[str | None, Decimal]:

@@ -268,6 +268,12 @@ _PROBLEMS = [
     ("while scanning a quoted scalar", "引号没有闭合"),
     ("found unexpected end of stream", "文件意外结束（引号或括号没有闭合）"),
     ("found unacceptable character", "含有不可打印的控制字符"),
+    ("expected ',' or ']'", "方括号列表「[ ]」没有闭合，或项之间缺少逗号"),
+    ("expected ',' or '}'", "花括号「{ }」没有闭合，或项之间缺少逗号"),
+    ("did not find expected key", "缩进不一致，或某行缺少「键: 值」"),
+    ("did not find expected '-' indicator", "列表项缩进不一致"),
+    ("found a tab character", "不能用制表符（Tab）缩进"),
+    ("could not find expected", "缺少应有的符号（检查引号、括号和冒号）"),
 ]
 
 
@@ -275,4 +281,4 @@ def _translate_problem(problem: str) -> str:
     for english, chinese in _PROBLEMS:
         if english in problem:
             return chinese
-    return problem
+    return f"无法解析（{problem}）"

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from ..numbers import ZERO, percent
 from ..values import (DATE, EMPTY, EQ, GE, GT, LE, LT, MET_WORDS, NUMBER, TEXT, UnitMismatch,
-                      common_numbers, text_meets)
+                      common_numbers, looks_numeric, text_meets)
 from .base import Outcome, Rule, RowContext, cannot, n, register
 
 
@@ -172,6 +172,9 @@ class BySign(Rule):
         if target.kind == EMPTY:
             ctx.diags.add("V508", ctx.where("target"), field=ctx.target_label)
             return cannot("缺少目标值")
+        if looks_numeric(target):  # `≥abc台`: meant as a number, but not one
+            ctx.diags.add("V501", ctx.where("target"), field=ctx.target_label, raw=target.display())
+            return cannot("目标值无法识别为数值")
         return Qualitative({}).score(ctx)
 
 
