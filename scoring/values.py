@@ -11,6 +11,7 @@ that needed a number says so (V501).
 """
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -176,8 +177,7 @@ def _to_date(match: re.Match) -> date | None:
         if day:
             return date(year, month, int(day))
         # A month alone means its last day (`2021年12月底前`).
-        next_month = date(year + month // 12, month % 12 + 1, 1)
-        return date.fromordinal(next_month.toordinal() - 1)
+        return date(year, month, calendar.monthrange(year, month)[1])
     except ValueError:
         return None
 

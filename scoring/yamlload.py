@@ -29,12 +29,13 @@ from .diagnostics import Diagnostics, Where
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000
+MAX_DEPTH = 100
 
 Path_ = tuple  # a path into the loaded data: keys and list indexes
 
 
-class _NoGuessLoader(yaml.SafeLoader):
-    """SafeLoader that resolves every plain scalar to a string tag."""
+class _NoGuessLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe loader (libyaml's C parser when available) resolving every plain scalar to a string tag."""
 
 
 _NoGuessLoader.yaml_implicit_resolvers = {}
@@ -95,6 +96,11 @@ def load_text(text: str, file: str, diags: Diagnostics) -> Document | None:
     """Compose and type `text`. Problems go to `diags`; returns None if unusable."""
     lines = text.splitlines()
     _scan_lines(lines, file, diags)
+    deep_line = _too_deep(text)
+    if deep_line is not None:
+        # libyaml's composer recurses in C: refuse absurd nesting before it can crash.
+        diags.add("Y103", Where(file, deep_line), problem=f"嵌套层次过深（超过 {MAX_DEPTH} 层）")
+        return None
     try:
         node = yaml.compose(text, Loader=_NoGuessLoader)
     except yaml.MarkedYAMLError as exc:
@@ -205,12 +211,26 @@ class _Builder:
         if node.tag != _STR:
             self.diags.add("Y110", self.where(node), tag=node.tag)
             return node.value
-        if node.style is not None:  # quoted or block scalars are always text
+        if node.style:  # quoted or block scalars are always text (plain is None or "")
             return node.value
         value, folded = type_plain_scalar(node.value)
         if folded is not None:
             self.diags.add("Y108", self.where(node), raw=node.value, normalized=folded)
         return value
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where nesting first exceeds MAX_DEPTH (flow brackets, indentation or `- - -`), else None."""
+    depth = 0
+    for match in re.finditer(r"[\[\]{}]", text):
+        depth += 1 if match.group(0) in "[{" else -1
+        if depth > MAX_DEPTH:
+            return text.count("\n", 0, match.start()) + 1
+    for pattern in (r"^ {%d,}\S" % (2 * MAX_DEPTH), r"(?:-[ \t]+){%d,}" % MAX_DEPTH):
+        match = re.search(pattern, text, re.MULTILINE)
+        if match:
+            return text.count("\n", 0, match.start()) + 1
+    return None
 
 
 def _scan_lines(lines: list[str], file: str, diags: Diagnostics) -> None:
