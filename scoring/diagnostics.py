@@ -84,8 +84,8 @@ _define("R308", ERROR, "指标「{name}」不在指标体系「{set_id}」的固
         "该体系不允许自设指标；请检查指标名称是否写错。")
 _define("R309", ERROR, "指标既写在顶层 indicators 中，又写在年度目标的 indicators 中",
         "单个年度目标时用顶层 indicators；多个年度目标时把指标分别写在各目标下。")
-_define("R310", ERROR, "指标体系「{set_id}」要求分 {count} 个年度目标填写指标",
-        "请按体系的年度目标分块填写 goals。")
+_define("R310", ERROR, "指标体系「{set_id}」不分年度目标块，这里有 {count} 个年度目标各自带有指标",
+        "把指标合并到一组 indicators 中，或改用允许多个年度目标块的体系（如 hubei-department）。")
 
 # -- W: weights and static rule checks -------------------------------------------
 _define("W401", ERROR, "{parent}的下级分值合计 {total}，应等于 {expected}",

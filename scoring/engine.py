@@ -152,6 +152,9 @@ class Scorer:
         data = self.sub.data
         if data.get("indicators") and any(g.get("indicators") for g in data.get("goals") or []):
             self.diags.add("R309", self.where(("indicators",)))
+        blocks = [i for i, g in enumerate(data.get("goals") or []) if g.get("indicators")]
+        if len(blocks) > 1 and not self.set.goal_blocks:
+            self.diags.add("R310", self.where(("goals", blocks[1])), set_id=self.set.id, count=len(blocks))
 
     # -- matching a row to the set -----------------------------------------------------------
     def _match(self, row: Row, matched: set[int]) -> tuple[Level2 | None, FixedIndicator] | None:
