@@ -194,7 +194,8 @@ def rules():
 def demo(explain):
     """用内置样例（各地公开的自评表）演示计分。"""
     from . import resources
-    from .report import render_text, summary_line, table
+    from .numbers import fmt_short
+    from .report import compact_counts, render_text, table
 
     folder = resources.data_path("examples")
     files = sorted(folder.glob("*.yaml"))
@@ -206,13 +207,14 @@ def demo(explain):
     click.echo(render_text(featured, explain=explain))
     click.echo("")
     click.echo("内置样例计分汇总：")
-    rows = [["样例", "指标体系", "总分", "等级", "问题"]]
+    rows = [["样例", "指标体系", "表中总分", "计算总分", "等级", "问题"]]
     for o in outcomes:
         r = o.result
         total = "不计分" if r is not None and not r.scored else (format(r.total, "f") if r and r.total is not None else "—")
-        rows.append([Path(o.file).name, o.set.id if o.set else "", total, (r.grade or "") if r else "",
-                     summary_line(o.diagnostics)])
-    for line in table(rows, [40, 26, 8, 4, 30]):
+        printed = fmt_short(r.printed_total) if r is not None and r.printed_total is not None else "—"
+        rows.append([Path(o.file).name, o.set.id if o.set else "", printed, total, (r.grade or "") if r else "",
+                     compact_counts(o.diagnostics)])
+    for line in table(rows, [36, 26, 8, 8, 4, 22]):
         click.echo(line)
     click.echo("\n查看某个样例的详细计分：jixiao score <样例文件> --explain")
     sys.exit(EXIT_OK)

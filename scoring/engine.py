@@ -90,6 +90,7 @@ class ScoreResult:
     total: Decimal | None = None
     grade: str | None = None
     excluded_weight: Decimal = ZERO
+    printed_total: Decimal | None = None  # the 总分 the table itself prints, if transcribed
     diagnostics: list = field(default_factory=list)
 
     @property
@@ -124,7 +125,7 @@ class Scorer:
     def run(self) -> ScoreResult:
         result = ScoreResult(file=self.sub.file, set_id=self.set.id, set_name=self.set.name, unit=self.sub.unit,
                              project=self.sub.data.get("project", ""), scored=self.set.scored,
-                             precision=self.precision)
+                             precision=self.precision, printed_total=self.sub.total)
         for goal in self.sub.goals or []:
             result.goals.append(GoalResult(goal.name, goal.weight, goal.target, goal.actual))
         if not result.goals:

@@ -211,3 +211,10 @@ def render_diagnostics(diagnostics, verbose: bool = False) -> str:
 def summary_line(diagnostics) -> str:
     counts = {sev: sum(1 for d in diagnostics if d.severity == sev) for sev in (ERROR, WARNING, INFO)}
     return "，".join(f"{SEVERITY_LABEL[sev]} {n} 个" for sev, n in counts.items())
+
+
+def compact_counts(diagnostics) -> str:
+    """`错误1 警告2 提示17`, omitting zeros; `无` when clean."""
+    parts = [f"{SEVERITY_LABEL[sev]}{sum(1 for d in diagnostics if d.severity == sev)}" for sev in (ERROR, WARNING, INFO)
+             if any(d.severity == sev for d in diagnostics)]
+    return " ".join(parts) or "无"
