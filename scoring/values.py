@@ -58,7 +58,8 @@ MET_WORDS = frozenset(
     按时 按期 无 零""".split()
 )
 _IMPROVE_WORDS = ("提高", "提升", "增强", "改善", "加强", "完善", "推动", "促进", "优化", "增加", "巩固")
-_NOT_MET_MARKERS = ("未完成", "未达成", "未达到", "未达标", "部分完成", "部分达成", "没有", "不合规", "不及时", "否", "未")
+_NOT_MET_MARKERS = ("未完成", "未达成", "未达到", "未达标", "部分", "没有", "不合规", "不及时", "否", "未")
+_NONE_WORDS = ("无", "零", "未发生", "未出现", "杜绝", "没有发生")
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,9 @@ def text_meets(target: Value, actual: Value) -> bool | None:
     t = target.text
     if not a:
         return None
+    # 「无安全事故」 against 「未发生安全事故」: both say nothing bad happened.
+    if t and any(w in t for w in _NONE_WORDS) and any(w in a for w in _NONE_WORDS):
+        return True
     if any(marker in a for marker in _NOT_MET_MARKERS) and a not in MET_WORDS:
         return False
     if t and (a == t or t in a):

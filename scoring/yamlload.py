@@ -86,6 +86,9 @@ def type_plain_scalar(text: str) -> tuple[Any, str | None]:
         return Decimal(text), None
     if _GROUPED.match(text):
         return Decimal(text.replace(",", "")), None
+    # Only full-width forms (０-９ ． ， ＋ －) fold into numbers; ①③ must stay text.
+    if not all(ch in "0123456789.,+-" or "\uff01" <= ch <= "\uff5e" for ch in text):
+        return text, None
     folded = unicodedata.normalize("NFKC", text).replace("，", ",")
     if folded != text and (_NUMBER.match(folded) or _GROUPED.match(folded)):
         return Decimal(folded.replace(",", "")), folded

@@ -7,7 +7,7 @@ from decimal import Decimal
 from ..diagnostics import Diagnostics, Where
 from ..model import BUDGET_LABELS, Budget, BudgetSpec
 from ..numbers import ZERO, percent, quantize
-from ..values import NUMBER
+from ..values import NUMBER, UnitMismatch, common_numbers
 from .base import Outcome, Rule, RowContext, cannot, n, register
 
 
@@ -101,7 +101,13 @@ class BudgetExecution(Rule):
     def score(self, ctx: RowContext) -> Outcome:
         cap = self.params.get("cap", Decimal(1))
         if ctx.target.kind == NUMBER and ctx.actual.kind == NUMBER:
-            planned, executed, label = ctx.target.number, ctx.actual.number, "预算数"
+            try:  # 万元 and 元 are converted; 万元 and 台 cannot be compared
+                planned, executed, _ = common_numbers(ctx.target, ctx.actual)
+            except UnitMismatch as exc:
+                ctx.diags.add("V502", ctx.where("actual"), target_label="预算数", target_unit=exc.target_unit,
+                              actual_label="执行数", actual_unit=exc.actual_unit)
+                return cannot("预算数与执行数单位不一致")
+            label = "预算数"
         else:
             planned, executed, label = ctx.budget.get("预算数"), ctx.budget.get("执行数"), "预算数"
         if planned is None or executed is None:

@@ -5,7 +5,7 @@ import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from ..numbers import ZERO
-from ..values import EMPTY, NUMBER, parse_value
+from ..values import EMPTY, NUMBER, normalize_text, parse_value
 from .base import Outcome, Rule, RowContext, cannot, n, register
 from .tiers import RuleParamError
 
@@ -111,8 +111,11 @@ class Checklist(Rule):
             return set(range(1, len(items) + 1)), []
         if isinstance(raw, str) and raw.strip() in ("无", "均不满足", "none"):
             return set(), []
+        names = {normalize_text(item["name"]): i for i, item in enumerate(items, 1)}
         if isinstance(raw, (list, tuple)):
             tokens = [str(t) for t in raw]
+        elif normalize_text(raw) in names:  # one item's name, which may itself contain 、 or ，
+            return {names[normalize_text(raw)]}, []
         else:
             text = str(raw)
             tokens = [str(_CIRCLED[ch]) for ch in text if ch in _CIRCLED] or re.split(r"[,，、\s]+", text.strip())
@@ -124,7 +127,7 @@ class Checklist(Rule):
             if token.isdigit() and 1 <= int(token) <= len(items):
                 chosen.add(int(token))
                 continue
-            index = next((i for i, item in enumerate(items, 1) if item["name"] == token), None)
+            index = names.get(normalize_text(token))
             if index is None:
                 unknown.append(token)
             else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..numbers import ZERO
-from ..values import EMPTY, MET_WORDS, text_meets
+from ..values import EMPTY, MET_WORDS, normalize_text, text_meets
 from .base import Outcome, Rule, RowContext, cannot, n, register
 
 DEFAULT_BANDS = [
@@ -82,10 +82,11 @@ class Options(Rule):
         if ctx.actual.kind == EMPTY:
             return cannot("缺少实际完成值")
         options = self.params["options"]
-        chosen = next((o for o in options if o["label"] == text), None)
+        # Labels are compared the way the answer was read: full-width folded (「，」 is 「,」).
+        chosen = next((o for o in options if normalize_text(o["label"]) == text), None)
         if chosen is None:
             # The longest label contained in the answer: 「有结余，但不超过上年结转」 beats 「有结余」.
-            contained = [o for o in options if o["label"] in text]
+            contained = [o for o in options if normalize_text(o["label"]) in text]
             chosen = max(contained, key=lambda o: len(o["label"])) if contained else None
         if chosen is None:
             ctx.diags.add("V509", ctx.where("actual"), field="实际完成值", raw=ctx.actual.display(), rule=self.title,

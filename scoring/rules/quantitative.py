@@ -22,7 +22,8 @@ def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | 
     if actual.kind == EMPTY:
         return None
     if actual.kind != NUMBER:
-        ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
+        if actual.text not in MET_WORDS:  # `达成预期指标` is handled by _met_word, not an error
+            ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
         return None
     if actual.sign_text:
         ctx.diags.add("V505", ctx.where("actual"), raw=actual.display(), sign=actual.sign_text,
@@ -183,7 +184,8 @@ def _deadline(ctx: RowContext) -> Outcome:
     if actual.kind == EMPTY:
         return cannot("缺少实际完成值")
     if actual.kind == DATE:
-        on_time = actual.date <= target.date if target.sign in (LE, LT, None) else actual.date == target.date
+        # A date target is a deadline unless written as 「…以后」 (≥): finishing early is on time.
+        on_time = actual.date >= target.date if target.sign in (GE, GT) else actual.date <= target.date
         if on_time:
             return Outcome(w, f"实际「{actual.display()}」不晚于目标「{target.display()}」，得满分{n(w)}", met=True)
         return Outcome(ZERO, f"实际「{actual.display()}」晚于目标「{target.display()}」，不得分", met=False)
