@@ -97,9 +97,9 @@ _define("W403", ERROR, "分档区间有缺口：{gap} 不属于任何一档",
 _define("W404", ERROR, "分档区间重叠：{first} 与 {second} 在 {overlap} 处重叠",
         "同一个值只能落在一档里；请把其中一端改为不含。")
 _define("W405", ERROR, "要素法各要素分值合计 {total}，与分值 {weight} 不一致", "")
-_define("W406", ERROR, "分档得分 {points} 超过分值 {weight}", "")
+_define("W406", ERROR, "某一档（或选项）的得分 {points} 超过分值 {weight}", "")
 _define("W407", WARNING, "分值 {weight} 与指标体系规定的 {fixed} 不一致，按 {fixed} 计", "")
-_define("W408", ERROR, "等级下限应从高到低排列且不重复：{detail}", "")
+_define("W408", ERROR, "等级下限不能重复：{detail}", "")
 
 # -- V: values -------------------------------------------------------------------
 _define("V501", ERROR, "{field}「{raw}」无法识别为数值",
@@ -111,7 +111,6 @@ _define("V504", ERROR, "{field}为零，无法计算预算执行率",
         "请填写{field}；确无预算的项目应选用不计执行率的指标体系。")
 _define("V505", INFO, "实际完成值「{raw}」带有符号「{sign}」，按 {value} 计算",
         "实际完成值应写实际数，不必带「≥」「≤」等符号。")
-_define("V506", ERROR, "缺少实际完成值", "请填写实际完成值，或填写自评得分并说明理由。")
 _define("V507", WARNING, "缺少实际完成值，视为未完成", "请填写全年实际完成指标值。")
 _define("V508", ERROR, "缺少{field}", "")
 _define("V509", ERROR, "{field}「{raw}」不能用于「{rule}」规则：{detail}", "")

@@ -118,7 +118,7 @@ class Scorer:
             return locate(self.doc, tuple(path) + field_name)
         return locate(self.doc, path, field_name)
 
-    def round(self, value: Decimal) -> Decimal:
+    def round_score(self, value: Decimal) -> Decimal:
         return quantize(value, self.precision, self.rounding)
 
     # -- the whole table ---------------------------------------------------------------
@@ -255,13 +255,13 @@ class Scorer:
         res.explain, res.flags, res.met = outcome.explain, list(outcome.flags), outcome.met
         res.over_ratio = outcome.over_ratio
         if outcome.score is not None:
-            res.rule_score = self.round(min(max(outcome.score, ZERO), weight))
+            res.rule_score = self.round_score(min(max(outcome.score, ZERO), weight))
         self._reconcile(row, res, outcome, actual, rule_reported)
         if res.met is None and res.score is not None:
             res.met = res.score >= weight
         if res.score is not None and res.score < weight:
             res.flags.append("lost_points")
-        if not rule_reported:  # a row that could not be scored needs fixing, not a deviation reason
+        if not rule_reported and res.basis != "none":  # an unscorable row needs fixing, not a reason
             self._deviation(row, res)
         return res
 
@@ -377,7 +377,7 @@ class Scorer:
         if result.excluded_weight:
             applicable = iset.total - result.excluded_weight
             raw = raw / applicable * iset.total if applicable > 0 else ZERO
-        result.total = self.round(raw)
+        result.total = self.round_score(raw)
         result.grade = iset.grade_for(result.total)
 
 

@@ -1,7 +1,6 @@
 """`jixiao sets lint` and `sets show`: check a set on its own, and describe it."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from .checks import lint_set
 from .diagnostics import Diagnostics

@@ -9,7 +9,7 @@ import unicodedata
 from decimal import Decimal
 
 from .diagnostics import ERROR, INFO, SEVERITY_LABEL, WARNING
-from .engine import RowResult, ScoreResult
+from .engine import RowResult
 from .model import BUDGET_LABELS
 from .numbers import fmt_short, percent, quantize
 from .pipeline import FileOutcome

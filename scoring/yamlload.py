@@ -16,6 +16,7 @@ duplicate keys, unknown tags and alias bombs.
 """
 from __future__ import annotations
 
+import errno
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -38,7 +39,9 @@ class _NoGuessLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Safe loader (libyaml's C parser when available) resolving every plain scalar to a string tag."""
 
 
+_PLAIN = "tag:jixiao,2026:plain"  # a private tag marks plain scalars, so an explicit !!str is still honoured
 _NoGuessLoader.yaml_implicit_resolvers = {}
+_NoGuessLoader.add_implicit_resolver(_PLAIN, re.compile(r".*", re.DOTALL), None)
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -151,7 +154,7 @@ def load_file(path: str | Path, diags: Diagnostics, max_bytes: int = MAX_FILE_BY
         with path.open("rb") as fh:
             raw = fh.read(max_bytes + 1)
     except OSError as exc:
-        diags.add("Y100", Where(name), reason=exc.strerror or str(exc))
+        diags.add("Y100", Where(name), reason=_OS_REASONS.get(exc.errno, exc.strerror or str(exc)))
         return None
     if len(raw) > max_bytes:
         diags.add("Y101", Where(name), size=len(raw), limit=max_bytes)
@@ -163,6 +166,10 @@ def load_file(path: str | Path, diags: Diagnostics, max_bytes: int = MAX_FILE_BY
         diags.add("Y102", Where(name, line), line=line)
         return None
     return load_text(text, name, diags)
+
+
+_OS_REASONS = {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限",
+               errno.EISDIR: "这是一个目录，不是文件"}
 
 
 class _TooManyNodes(Exception):
@@ -196,7 +203,8 @@ class _Builder:
             if isinstance(key, Decimal):
                 key = key_node.value  # numeric-looking keys (years, codes) are names
             if not isinstance(key, str):
-                self.diags.add("Y111", self.where(key_node), key=str(getattr(key_node, "value", "?"))[:40])
+                shown = {yaml.SequenceNode: "列表", yaml.MappingNode: "键值表"}.get(type(key_node)) or key_node.value or "（空）"
+                self.diags.add("Y111", self.where(key_node), key=shown[:40])
                 continue
             if key in result:
                 self.diags.add("Y104", self.where(key_node), key=key, first_line=first_lines[key])
@@ -211,10 +219,10 @@ class _Builder:
             self.diags.add("Y110", self.where(node), tag=node.tag)
 
     def _scalar(self, node) -> Any:
-        if node.tag != _STR:
-            self.diags.add("Y110", self.where(node), tag=node.tag)
+        if node.tag == _STR:  # quoted, block, or explicitly tagged !!str: always text
             return node.value
-        if node.style:  # quoted or block scalars are always text (plain is None or "")
+        if node.tag != _PLAIN:
+            self.diags.add("Y110", self.where(node), tag=node.tag)
             return node.value
         value, folded = type_plain_scalar(node.value)
         if folded is not None:
@@ -261,8 +269,7 @@ def _scan_lines(lines: list[str], file: str, diags: Diagnostics) -> None:
 def _add_fullwidth(diags: Diagnostics, file: str, number: int, match: re.Match) -> None:
     prefix, key = match.group(1), match.group(2)
     col = len(prefix) + len(key) + len(match.group(3)) + 1
-    text = match.group(0).strip()
-    diags.add("Y105", Where(file, number, col), text=text, fixed=f"{key}: ")
+    diags.add("Y105", Where(file, number, col), text=f"{key}{match.group(3)}：", fixed=f"{key}: ")
 
 
 def _explain_fullwidth_near(lines: list[str], line: int | None, file: str, diags: Diagnostics) -> bool:
@@ -283,8 +290,10 @@ def _explain_fullwidth_near(lines: list[str], line: int | None, file: str, diags
 
 _PROBLEMS = [
     ("could not find expected ':'", "找不到应有的冒号「: 」（键和值之间要用半角冒号加空格）"),
-    ("mapping values are not allowed here", "此处不允许出现「键: 值」（检查缩进，或给含冒号的文字加引号）"),
+    ("mapping values are not allowed", "此处不允许出现「键: 值」（检查缩进，或给含冒号的文字加引号）"),
     ("found character '\\t' that cannot start any token", "不能用制表符（Tab）缩进"),
+    ("found character that cannot start any token", "含有不能出现在开头的字符（如 Tab、@、`），请检查缩进或给文字加引号"),
+    ("block sequence entries are not allowed", "此处不允许出现列表项「- 」（检查缩进）"),
     ("found undefined alias", "引用了未定义的锚点"),
     ("expected <block end>, but found", "缩进不一致"),
     ("found duplicate anchor", "锚点重复定义"),

@@ -287,7 +287,7 @@ def test_lint_tiers_order_does_not_matter():
 def test_lint_tiers_points_above_weight_w406():
     codes, messages = lint_codes("tiers", tiers_params("[90%, +∞)", "(-∞, 90%)", points=[D(6), D(0)]), D(5))
     assert codes == ["W406"]
-    assert messages == ["分档得分 6 超过分值 5"]
+    assert messages == ["某一档（或选项）的得分 6 超过分值 5"]
 
 
 def test_lint_tiers_without_weight_skips_w406():

@@ -1,7 +1,6 @@
 """The compiled fast validator and jsonschema must agree on what is valid."""
 import copy
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 

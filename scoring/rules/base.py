@@ -90,4 +90,16 @@ def cannot(explain: str) -> Outcome:
     return Outcome(score=None, explain=explain)
 
 
-__all__ = ["REGISTRY", "register", "RowContext", "Outcome", "Rule", "n", "cannot", "fmt"]
+def unusable_actual(ctx: RowContext) -> Outcome | None:
+    """None when the actual is a number; otherwise the outcome to return (after saying why)."""
+    from ..values import EMPTY, NUMBER
+
+    if ctx.actual.kind == EMPTY:
+        return cannot("缺少实际完成值")
+    if ctx.actual.kind != NUMBER:
+        ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=ctx.actual.display())
+        return cannot("实际完成值不是数值")
+    return None
+
+
+__all__ = ["REGISTRY", "register", "RowContext", "Outcome", "Rule", "n", "cannot", "unusable_actual", "fmt"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..diagnostics import Diagnostics, Where
+from ..diagnostics import Diagnostics
 from ..model import BUDGET_LABELS, Budget, BudgetSpec
 from ..numbers import ZERO, percent, quantize
 from ..values import NUMBER, UnitMismatch, common_numbers

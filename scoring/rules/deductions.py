@@ -6,7 +6,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from ..numbers import ZERO
 from ..values import EMPTY, NUMBER, normalize_text, parse_value
-from .base import Outcome, Rule, RowContext, cannot, n, register
+from .base import Outcome, Rule, RowContext, cannot, n, register, unusable_actual
 from .tiers import RuleParamError
 
 
@@ -30,11 +30,9 @@ class DeductPerPoint(Rule):
 
     def score(self, ctx: RowContext) -> Outcome:
         actual = ctx.actual
-        if actual.kind == EMPTY:
-            return cannot("缺少实际完成值")
-        if actual.kind != NUMBER:
-            ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
-            return cannot("实际完成值不是数值")
+        problem = unusable_actual(ctx)
+        if problem is not None:
+            return problem
         if actual.unit and self.standard.unit and actual.unit != self.standard.unit:
             ctx.diags.add("V502", ctx.where("actual"), target_label="评分标准", target_unit=self.standard.unit,
                           actual_label="实际完成值", actual_unit=actual.unit)

@@ -71,8 +71,22 @@ def _proportional(ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
                    met=False)
 
 
+class _Quantitative(Rule):
+    """Shared opening of the quantitative kinds: read both numbers, then `compare`."""
+    quantitative = True
+
+    def score(self, ctx: RowContext) -> Outcome:
+        numbers = read_numbers(ctx, self.title)
+        if numbers is None:
+            return _met_word(ctx) or cannot("无法读取目标值或实际值")
+        return self.compare(ctx, *numbers)
+
+    def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:  # pragma: no cover
+        raise NotImplementedError
+
+
 @register
-class Proportional(Rule):
+class Proportional(_Quantitative):
     """正向指标（≥、>）：实际 ≥ 目标得满分，否则按 实际/目标 × 分值。
 
     例：目标 ≥11台，实际 7台，分值 5 → 7/11×5 = 3.18。
@@ -81,18 +95,14 @@ class Proportional(Rule):
     title = "正向指标按比例"
     quantitative = True
 
-    def score(self, ctx: RowContext) -> Outcome:
-        numbers = read_numbers(ctx, self.title)
-        if numbers is None:
-            return _met_word(ctx) or cannot("无法读取目标值或实际值")
-        a, b = numbers
+    def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
         if a == 0:
             return Outcome(ctx.weight, f"目标为0，实际{ctx.actual.amount()}，得满分{n(ctx.weight)}", met=True)
         return _proportional(ctx, a, b)
 
 
 @register
-class Reverse(Rule):
+class Reverse(_Quantitative):
     """反向指标（≤、<，如成本）：实际 ≤ 目标得满分；否则
     form: ratio 时按 目标/实际 × 分值；form: linear 时按 分值 × (1 − (实际−目标)/目标)，实际达到目标两倍时为 0。
 
@@ -102,11 +112,7 @@ class Reverse(Rule):
     title = "反向指标"
     quantitative = True
 
-    def score(self, ctx: RowContext) -> Outcome:
-        numbers = read_numbers(ctx, self.title)
-        if numbers is None:
-            return _met_word(ctx) or cannot("无法读取目标值或实际值")
-        a, b = numbers
+    def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
         w = ctx.weight
         t_amt, a_amt = ctx.target.amount(), ctx.actual.amount()
         if b <= a:
@@ -123,7 +129,7 @@ class Reverse(Rule):
 
 
 @register
-class Equal(Rule):
+class Equal(_Quantitative):
     """等于（=、→）：目标为 0（零事故、零投诉）时实际 ≤ 0 得满分，否则 0 分；
     目标不为 0 时按正向指标计分。
 
@@ -133,11 +139,7 @@ class Equal(Rule):
     title = "等于目标"
     quantitative = True
 
-    def score(self, ctx: RowContext) -> Outcome:
-        numbers = read_numbers(ctx, self.title)
-        if numbers is None:
-            return _met_word(ctx) or cannot("无法读取目标值或实际值")
-        a, b = numbers
+    def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
         w = ctx.weight
         if a == 0:
             if b <= 0:

@@ -10,8 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..values import EMPTY, NUMBER, parse_value
-from .base import Outcome, Rule, RowContext, cannot, n, register
+from ..values import NUMBER, parse_value
+from .base import Outcome, Rule, RowContext, cannot, n, register, unusable_actual
 
 
 class RuleParamError(ValueError):
@@ -96,11 +96,9 @@ class Tiers(Rule):
 
     def score(self, ctx: RowContext) -> Outcome:
         actual = ctx.actual
-        if actual.kind == EMPTY:
-            return cannot("缺少实际完成值")
-        if actual.kind != NUMBER:
-            ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
-            return cannot("实际完成值不是数值")
+        problem = unusable_actual(ctx)
+        if problem is not None:
+            return problem
         for interval, points in self.tiers:
             if interval.contains(actual.number):
                 points = min(points, ctx.weight)
