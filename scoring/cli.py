@@ -65,12 +65,15 @@ def score(files, fmt, explain, verbose, strict, set_dirs):
     from .report import render_diagnostics, render_text, summary_line
 
     pipeline = _pipeline(set_dirs)
-    outcomes = [pipeline.run(f) for f in files]
+    outcomes = [_check_one(pipeline, f) for f in files]
     if fmt == "json":
         _echo_json(outcomes)
     else:
         for outcome in outcomes:
-            click.echo(render_text(outcome, explain=explain))
+            if outcome.result is None and outcome.set is not None:
+                click.echo(f"== {outcome.file}\n这是指标体系文件，不是自评表；已按 `jixiao sets lint` 检查。")
+            else:
+                click.echo(render_text(outcome, explain=explain))
             text = render_diagnostics(outcome.diagnostics, verbose or explain)
             if text:
                 click.echo(text, err=True)

@@ -159,8 +159,16 @@ def render_text(outcome: FileOutcome, explain: bool = False) -> str:
     body.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
     multi_goal = len(result.goals) > 1
     current_goal = None
+
+    def goal_subtotal(index: int) -> None:
+        goal = result.goals[index]
+        if result.scored:
+            body.append(f"{'':>60}{goal.name}小计 {_num(goal.score, places)} / {_num(goal.row_weight)}")
+
     for r in result.rows:
         if multi_goal and r.row.goal != current_goal:
+            if current_goal is not None:
+                goal_subtotal(current_goal)
             current_goal = r.row.goal
             goal = result.goals[current_goal]
             weight = f"（{_num(goal.weight)}分）" if goal.weight is not None else ""
@@ -173,6 +181,8 @@ def render_text(outcome: FileOutcome, explain: bool = False) -> str:
         body.extend(table([cells], widths, right={5, 6} if result.scored else set()))
         if explain and r.explain:
             body.append(f"    └ {r.explain}")
+    if multi_goal and current_goal is not None:
+        goal_subtotal(current_goal)
     lines.extend(body)
     lines.append("")
     if result.scored:

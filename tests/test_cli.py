@@ -155,3 +155,16 @@ def test_installed_command_works_from_any_directory(tmp_path):
     assert json.loads(scored.stdout)["total"] == "92.07"
     bad = subprocess.run([command, "score", "nope.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2
+
+
+def test_score_on_a_set_file_lints_it():
+    set_file = str(Path(cli_module.__file__).parent.parent / "indicator_sets" / "hubei-project.yaml")
+    result = run("score", set_file)
+    assert result.exit_code == 0
+    assert "这是指标体系文件" in result.stdout
+
+
+def test_goal_blocks_show_subtotals():
+    out = run("score", str(EXAMPLES / "hubei-2020-office-department.yaml")).stdout
+    assert "【年度目标1（50分）】" in out and "年度目标1小计 49.00 / 50" in out
+    assert "年度目标2小计 30.00 / 30" in out
