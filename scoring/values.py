@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 NUMBER = "number"
 DATE = "date"
@@ -262,6 +263,7 @@ def meets(target: Value, actual: Value) -> bool | None:
     return text_meets(target, actual)
 
 
+@lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
     """Compare indicator names loosely: width, spaces, quotes and a trailing 指标 do not matter."""
     text = re.sub(r"[\s“”\"'‘’「」]", "", normalize_text(name))
