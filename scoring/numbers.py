@@ -2,8 +2,8 @@
 
 Scores and money are Decimal from the source text.  Rounding is an explicit,
 named step at a declared number of places, 四舍五入 (ROUND_HALF_UP) unless a
-set says `down` (截尾).  Python's round() and Jinja's round filter round half
-to even, which is wrong for published tables.
+set says `down` (截尾).  Python's built-in rounding and Jinja's rounding filter
+round half to even, which is wrong for published tables.
 """
 from __future__ import annotations
 

@@ -37,6 +37,7 @@ class Pipeline:
         self._linted: set[str] = set()
 
     def resolve_set(self, set_id: str, diags: Diagnostics, at) -> IndicatorSet | None:
+        """The set, or None when it is missing or has errors (reported into `diags`)."""
         iset, set_diags = self.sets.get(set_id)
         if set_id not in self._linted and iset is not None:
             extra = Diagnostics()
@@ -45,9 +46,10 @@ class Pipeline:
             self._linted.add(set_id)
         # Only the set's errors concern a submission; its warnings are for `sets lint`.
         diags.extend(d for d in set_diags if d.severity == ERROR)
-        if iset is None and not any(d.severity == ERROR for d in set_diags):
+        broken = any(d.severity == ERROR for d in set_diags)
+        if iset is None and not broken:
             diags.add("R301", at, set_id=set_id, available="、".join(available_ids(self.sets.extra_dirs)))
-        return iset
+        return None if broken else iset
 
     def run(self, path: str | Path) -> FileOutcome:
         diags = Diagnostics()
@@ -57,7 +59,7 @@ class Pipeline:
             sub = Submission.from_document(doc)
             iset = self.resolve_set(sub.set_id, diags, where(doc, ("set",)))
             outcome.set = iset
-            if iset is not None and not any(d.severity == ERROR and d.file == iset.file for d in diags):
+            if iset is not None:
                 result = score_submission(sub, iset, diags)
                 check_table(result, sub, iset, diags)
                 outcome.result = result

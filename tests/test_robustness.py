@@ -35,6 +35,17 @@ def _paths(data, prefix=()):
             yield from _paths(value, prefix + (index,))
 
 
+def _mutated(base, data, value):
+    """A copy of `base` with one randomly chosen place replaced by `value`."""
+    doc = copy.deepcopy(base)
+    path = data.draw(st.sampled_from([p for p in _paths(doc) if p]))
+    parent = doc
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = value
+    return doc
+
+
 def _plain(data):
     if isinstance(data, Decimal):
         return str(data)
@@ -48,13 +59,7 @@ def _plain(data):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(BASES)), st.data(), values)
 def test_mutated_examples_never_crash(tmp_path_factory, name, data, value):
-    doc = copy.deepcopy(BASES[name])
-    paths = [p for p in _paths(doc) if p]
-    path = data.draw(st.sampled_from(paths))
-    parent = doc
-    for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = value
+    doc = _mutated(BASES[name], data, value)
     target = tmp_path_factory.mktemp("m") / "sub.yaml"
     target.write_text(yaml.safe_dump(_plain(doc), allow_unicode=True), encoding="utf-8")
     outcome = PIPELINE.run(target)
@@ -80,13 +85,7 @@ SET_BASES = {p.name: load_file(p, Diagnostics()).data for p in sorted(SETS_DIR.g
 def test_mutated_sets_never_crash(tmp_path_factory, name, data, value):
     from scoring.lint import lint_file
 
-    doc = copy.deepcopy(SET_BASES[name])
-    paths = [p for p in _paths(doc) if p]
-    path = data.draw(st.sampled_from(paths))
-    parent = doc
-    for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = value
+    doc = _mutated(SET_BASES[name], data, value)
     folder = tmp_path_factory.mktemp("s")
     for other, content in SET_BASES.items():  # keep bases reachable for `extends`
         (folder / other).write_text(yaml.safe_dump(_plain(content), allow_unicode=True), encoding="utf-8")
