@@ -24,6 +24,7 @@ class FileOutcome:
     file: str
     result: ScoreResult | None = None
     set: IndicatorSet | None = None
+    submission: Submission | None = None
     diagnostics: list = field(default_factory=list)
 
     @property
@@ -57,6 +58,7 @@ class Pipeline:
         doc = load_file(path, diags)
         if doc is not None and schema.validate(doc, "submission", diags):
             sub = Submission.from_document(doc)
+            outcome.submission = sub
             iset = self.resolve_set(sub.set_id, diags, where(doc, ("set",)))
             outcome.set = iset
             if iset is not None:

@@ -1,0 +1,1 @@
+"""Render scored tables as the attachments people publish: HTML, PDF, Excel, Word, Markdown."""

@@ -1,0 +1,353 @@
+"""The view model: everything a rendered 自评表 shows, computed once in Python.
+
+HTML, Markdown, Excel and Word all draw from a `Report`, so they show the same
+numbers as `jixiao score`.  Numbers are formatted here (ROUND_HALF_UP via
+numbers.quantize), never in templates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..engine import RowResult
+from ..model import BUDGET_LABELS
+from ..numbers import HUNDRED, fmt_short, percent, quantize
+from ..pipeline import FileOutcome
+from ..values import NUMBER, UnitMismatch, common_numbers, parse_value
+
+MISSING = "待补充"
+
+FAMILIES = {
+    "mof-project": "mof-project",
+    "hubei-project": "hubei-project",
+    "hubei-department": "hubei-department",
+    "hunan-department-scorecard": "hunan-department-scorecard",
+    "sichuan-project": "sichuan-project",
+    "shanxi-project": "shanxi-project",
+}
+
+
+class RenderError(Exception):
+    """A problem that stops rendering one file; the message is for people."""
+
+
+@dataclass
+class RowView:
+    goal: int
+    level1: str
+    level2: str
+    name: str
+    target: str
+    adjusted_target: str
+    actual: str
+    weight: Decimal | None
+    weight_text: str
+    score: Decimal | None
+    score_text: str
+    rule_score_text: str
+    given_text: str
+    standard: str
+    rule_title: str
+    explain: str
+    reason: str
+    measures: str
+    status: str
+    basis: str
+    flags: list[str]
+    deviation: str = ""  # the generated sentence, when the row deviates
+
+    @property
+    def remark(self) -> str:
+        """The 偏差原因分析及改进措施 cell: the unit's words, or 待补充 where a reason is owed."""
+        words = "；".join(x for x in (self.reason, self.measures) if x)
+        if words:
+            return words
+        return MISSING if self.deviation else ""
+
+
+@dataclass
+class SourceView:
+    name: str
+    initial: str
+    annual: str
+    adjusted: str
+    executed: str
+    balance: str
+
+
+@dataclass
+class BudgetView:
+    label: str
+    initial: str
+    annual: str
+    adjusted: str
+    executed: str
+    balance: str
+    planned: str
+    planned_label: str
+    rate: Decimal | None
+    rate_text: str
+    weight: Decimal | None
+    weight_text: str
+    score: Decimal | None
+    score_text: str
+    reason: str
+    measures: str
+    explain: str
+    sources: list[SourceView] = field(default_factory=list)
+
+
+@dataclass
+class GoalView:
+    name: str
+    weight_text: str
+    target: str
+    actual: str
+    rows: list[RowView]
+    score_text: str
+
+
+@dataclass
+class Deviation:
+    subject: str
+    sentence: str
+    reason: str
+    measures: str
+
+    @property
+    def missing(self) -> bool:
+        return not (self.reason or self.measures)
+
+
+@dataclass
+class Report:
+    file: str
+    family: str
+    set_id: str
+    set_name: str
+    title: str
+    year: str
+    scored: bool
+    unit: str
+    project: str
+    department: str
+    department_code: str
+    implementer: str
+    date: str
+    categories: dict
+    basic_spending: str
+    project_spending: str
+    budget: BudgetView | None
+    goals: list[GoalView]
+    rows: list[RowView]
+    total: Decimal | None
+    total_text: str
+    total_weight_text: str
+    grade: str
+    deviations: list[Deviation]
+    summary: str
+    reason: str
+    measures: str
+    narrative: dict
+    evaluators: list[dict]
+    unit_label: str = "万元"
+
+
+def _num(value) -> str:
+    return "" if value is None else fmt_short(value)
+
+
+def _cell_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return fmt_short(value)
+    return str(value)
+
+
+def build_report(outcome: FileOutcome) -> Report:
+    """The view of one scored file. Raises RenderError when there is nothing to render."""
+    result, sub, iset = outcome.result, outcome.submission, outcome.set
+    if result is None or sub is None or iset is None:
+        raise RenderError("文件有错误，未能计分，无法生成自评表；请先用 jixiao check 查看问题。")
+    data = sub.data
+    family = FAMILIES.get(iset.template) or _family_from_chain(iset)
+    rows = [_row_view(r, result.precision, iset.scored) for r in result.rows]
+    goals = []
+    for index, goal in enumerate(result.goals):
+        mine = [r for r in rows if r.goal == index]
+        goals.append(GoalView(goal.name, _num(goal.weight), goal.target, goal.actual, mine, _num(goal.score)))
+    budget = _budget_view(outcome) if result.budget is not None or sub.budget is not None else None
+    deviations = _deviations(rows, budget, iset, sub.reason)
+    year = _cell_value(data.get("year"))
+    report = Report(
+        file=outcome.file, family=family, set_id=iset.id, set_name=iset.name,
+        title=_title(family, data), year=year, scored=iset.scored,
+        unit=sub.unit, project=data.get("project", ""), department=data.get("department", ""),
+        department_code=data.get("department_code", ""), implementer=data.get("implementer", ""),
+        date=data.get("date", ""), categories=dict(data.get("categories") or {}),
+        basic_spending=_cell_value(data.get("basic_spending")), project_spending=_cell_value(data.get("project_spending")),
+        budget=budget, goals=goals, rows=rows, total=result.total,
+        total_text=_num(result.total) if result.total is not None else "",
+        total_weight_text=_num(iset.total), grade=result.grade or "",
+        deviations=deviations, summary=_summary(rows, budget, deviations, iset.scored),
+        reason=sub.reason, measures=sub.measures, narrative=dict(data.get("narrative") or {}),
+        evaluators=list(data.get("evaluators") or []),
+    )
+    return report
+
+
+def _family_from_chain(iset) -> str:
+    for set_id in iset.chain:
+        if set_id in FAMILIES:
+            return FAMILIES[set_id]
+    return "mof-project"
+
+
+def _title(family: str, data: dict) -> str:
+    project = data.get("project", "")
+    return {
+        "mof-project": "项目支出绩效自评表",
+        "hubei-project": (f"{project}自评表" if project.endswith("项目") else f"{project}项目自评表") if project else "项目自评表",
+        "hubei-department": "部门整体绩效自评表",
+        "hunan-department-scorecard": "部门整体支出绩效自评表",
+        "sichuan-project": "部门预算项目支出绩效目标自评表",
+        "shanxi-project": f"{project}项目支出绩效自评表" if project else "项目支出绩效自评表",
+    }[family]
+
+
+def _row_view(r: RowResult, places: int, scored: bool) -> RowView:
+    row = r.row
+    adjusted = _cell_value(row.adjusted_target)
+    return RowView(
+        goal=row.goal, level1=r.level1, level2=r.level2, name=r.name,
+        target=_cell_value(row.target), adjusted_target=adjusted, actual=r.actual,
+        weight=r.weight, weight_text=_num(r.weight),
+        score=r.score, score_text=_num(r.score) if r.score is not None else ("不适用" if r.basis == "not_applicable" else ""),
+        rule_score_text=_num(r.rule_score), given_text=_num(r.given),
+        standard=r.standard, rule_title=r.rule_title, explain=r.explain,
+        reason=row.reason or (row.evaluator_judgement or ""), measures=row.measures,
+        status=r.status, basis=r.basis, flags=list(r.flags),
+        deviation=_row_deviation(r, scored),
+    )
+
+
+def _row_deviation(r: RowResult, scored: bool) -> str:
+    """One sentence with the numbers, for a row below full marks, far over target, or not completed."""
+    row = r.row
+    target_label = "调整后指标值" if row.adjusted_target is not None else "年度指标值"
+    target_raw = row.adjusted_target if row.adjusted_target is not None else row.target
+    target = parse_value(target_raw, sign=row.sign, unit=row.unit)
+    actual = parse_value(row.actual if not isinstance(row.actual, list) else None, unit=row.unit)
+    shown_target = target.display() or "（未填）"
+    shown_actual = actual.amount() if actual.kind == NUMBER else (r.actual or "（未填）")
+    if actual.kind == NUMBER and not actual.unit and target.kind == NUMBER and target.unit:
+        shown_actual += target.unit  # 「2000件」 against 「2974」: the table meant the same unit
+    if not scored:
+        if r.met:
+            return ""
+        return f"{r.name}：{target_label}{shown_target}，实际完成{shown_actual}，未完成"
+    if r.basis == "not_applicable" or r.weight is None or r.score is None:
+        return ""
+    rate = _completion_rate(target, actual)
+    parts = [f"{r.name}：{target_label}{shown_target}，实际完成{shown_actual}"]
+    if rate is not None:
+        parts.append(f"完成率{percent(rate, 1)}")
+    lost = r.weight - (r.rule_score if r.rule_score is not None else r.score)
+    if r.rule_score is not None and r.rule_score < r.weight:
+        how = "按比例" if r.rule_kind in ("proportional", "by_sign", "equal") and rate is not None else f"按「{r.rule_title}」"
+        parts.append(f"{how}得{_num(r.rule_score)}分，扣{_num(lost)}分")
+        if r.basis == "judgement":
+            parts.append(f"自评{_num(r.score)}分为评价人判断")
+    elif r.score < r.weight:
+        parts.append(f"得{_num(r.score)}分，扣{_num(r.weight - r.score)}分")
+    elif r.over_ratio is not None:
+        parts.append(f"为目标的{_num(quantize(r.over_ratio, 2))}倍，目标可能设置偏低")
+    else:
+        return ""
+    return "，".join(parts)
+
+
+def _completion_rate(target, actual) -> Decimal | None:
+    if target.kind != NUMBER or actual.kind != NUMBER:
+        return None
+    try:
+        a, b, _ = common_numbers(target, actual)
+    except UnitMismatch:
+        return None
+    return b / a if a else None
+
+
+def _budget_view(outcome: FileOutcome) -> BudgetView:
+    result, sub, iset = outcome.result, outcome.submission, outcome.set
+    b = sub.budget
+    res = result.budget
+    rate_places = iset.budget.rate_precision if iset.budget else 2
+
+    def figure(obj, key):
+        return _num(getattr(obj, key) if obj is not None else None)
+
+    def balance(annual, executed):
+        return _num(annual - executed) if annual is not None and executed is not None else ""
+
+    sources = [SourceView(s["name"], _num(s.get("initial")), _num(s.get("annual")), _num(s.get("adjusted")),
+                          _num(s.get("executed")), balance(s.get("annual"), s.get("executed")))
+               for s in (b.sources if b else [])]
+    rate = res.rate if res else None
+    return BudgetView(
+        label=(b.label if b and b.label else "年度资金总额"),
+        initial=figure(b, "initial"), annual=figure(b, "annual"), adjusted=figure(b, "adjusted"),
+        executed=figure(b, "executed"), balance=balance(b.annual, b.executed) if b else "",
+        planned=_num(res.planned) if res else "", planned_label=BUDGET_LABELS.get(res.denominator, "") if res and res.denominator else "",
+        rate=rate, rate_text=percent(rate, rate_places) if rate is not None else "",
+        weight=res.weight if res else None, weight_text=_num(res.weight) if res else "",
+        score=res.score if res else None, score_text=_num(res.score) if res and res.score is not None else "",
+        reason=b.reason if b else "", measures=b.measures if b else "", explain=res.explain if res else "",
+        sources=sources,
+    )
+
+
+SEE_BOX = "见表中偏差原因分析"
+
+
+def _deviations(rows: list[RowView], budget: BudgetView | None, iset, box: str) -> list[Deviation]:
+    """Every deviation with the unit's own reason; the table's 偏差原因 box counts where it applies."""
+    out = []
+    low = iset.deviation.low_rate
+    if budget is not None and budget.rate is not None and low is not None and budget.rate < low:
+        out.append(Deviation("预算执行率", f"预算执行率{budget.rate_text}，低于{percent(low, 0)}",
+                             budget.reason or (SEE_BOX if box.strip() else ""), budget.measures))
+    for row in rows:
+        if row.deviation:
+            reason = row.reason or (SEE_BOX if row.name and row.name in box else "")
+            out.append(Deviation(row.name, row.deviation, reason, row.measures))
+    return out
+
+
+def _summary(rows: list[RowView], budget: BudgetView | None, deviations: list[Deviation], scored: bool) -> str:
+    """The generated paragraph for the table's 偏差原因 box."""
+    parts = []
+    if budget is not None and budget.rate_text:
+        text = f"预算执行率{budget.rate_text}"
+        if budget.score_text:
+            text += f"，得{budget.score_text}分（满分{budget.weight_text}分）"
+        parts.append(text)
+    if scored:
+        lost = [r for r in rows if r.weight is not None and r.score is not None and r.score < r.weight]
+        total_lost = sum((r.weight - r.score for r in lost), Decimal(0))
+        parts.append(f"共{len(rows)}项绩效指标，{len(lost)}项未得满分" + (f"，合计扣{_num(total_lost)}分" if lost else ""))
+        over = [r.name for r in rows if "over_target" in r.flags]
+        if over:
+            parts.append(f"{len(over)}项超额完成较多（{'、'.join(over)}），目标值可能设置偏低")
+    else:
+        undone = [r.name for r in rows if r.status != "完成"]
+        parts.append(f"共{len(rows)}项绩效指标，完成{len(rows) - len(undone)}项" +
+                     (f"，未完成{len(undone)}项（{'、'.join(undone)}）" if undone else ""))
+    missing = sum(1 for d in deviations if d.missing)
+    if missing:
+        parts.append(f"{missing}处偏差尚缺原因说明（{MISSING}）")
+    return "；".join(parts) + "。"
+
+
+__all__ = ["Report", "RowView", "BudgetView", "GoalView", "Deviation", "build_report", "RenderError", "MISSING",
+           "HUNDRED"]
