@@ -115,6 +115,51 @@ def _check_one(pipeline, path):
     return pipeline.run(path)
 
 
+def _formats(value: str) -> list[str]:
+    from .render.output import FORMATS
+
+    chosen = [x.strip().lower() for x in value.split(",") if x.strip()]
+    unknown = [x for x in chosen if x not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"不支持的格式：{'、'.join(unknown) or '（空）'}；可用：{','.join(FORMATS)}",
+                                 param_hint="--to")
+    return list(dict.fromkeys(chosen))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--to", "to", default="html", show_default=True,
+              help="输出格式，可用逗号分隔多个：html,pdf,xlsx,docx,md。")
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="输出目录（默认当前目录）；只有一个输入和一种格式时也可以是文件名。")
+@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="单位或财政局自己的模板目录，优先于内置模板。")
+@_SETS_OPTION
+def render(files, to, output, templates_dir, set_dirs):
+    """把自评表渲染为可公开的附件（HTML、PDF、Excel、Word、Markdown）。"""
+    from .render.output import render_to_files
+    from .report import compact_counts
+
+    formats = _formats(to)
+    pipeline = _pipeline(set_dirs)
+    target = Path(output) if output else None
+    single = len(files) == 1 and len(formats) == 1
+    failed = False
+    for path in files:
+        outcome = _check_one(pipeline, path)
+        written = render_to_files(outcome, formats, target, templates_dir, single)
+        if written.error:
+            failed = True
+            click.echo(f"{path}：未生成。{written.error}", err=True)
+            continue
+        for out in written.outputs:
+            click.echo(f"{path} → {out}")
+        if outcome.diagnostics:
+            click.echo(f"    （{compact_counts(outcome.diagnostics)}；用 jixiao check {path} 查看）", err=True)
+        failed = failed or outcome.has_errors
+    sys.exit(EXIT_DATA if failed else EXIT_OK)
+
+
 @cli.group()
 def sets():
     """查看和检查指标体系。"""

@@ -46,9 +46,15 @@ def _mutated(base, data, value):
     return doc
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes Decimals as plain scalars, so they load back as numbers."""
+
+
+_Dumper.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:float" if "." in str(value) else "tag:yaml.org,2002:int", str(value)))
+
+
 def _plain(data):
-    if isinstance(data, Decimal):
-        return str(data)
     if isinstance(data, dict):
         return {str(k): _plain(v) for k, v in data.items()}
     if isinstance(data, list):
@@ -61,7 +67,7 @@ def _plain(data):
 def test_mutated_examples_never_crash(tmp_path_factory, name, data, value):
     doc = _mutated(BASES[name], data, value)
     target = tmp_path_factory.mktemp("m") / "sub.yaml"
-    target.write_text(yaml.safe_dump(_plain(doc), allow_unicode=True), encoding="utf-8")
+    target.write_text(yaml.dump(_plain(doc), Dumper=_Dumper, allow_unicode=True), encoding="utf-8")
     outcome = PIPELINE.run(target)
     assert outcome.result is not None or outcome.has_errors
     for diag in outcome.diagnostics:
@@ -88,9 +94,9 @@ def test_mutated_sets_never_crash(tmp_path_factory, name, data, value):
     doc = _mutated(SET_BASES[name], data, value)
     folder = tmp_path_factory.mktemp("s")
     for other, content in SET_BASES.items():  # keep bases reachable for `extends`
-        (folder / other).write_text(yaml.safe_dump(_plain(content), allow_unicode=True), encoding="utf-8")
+        (folder / other).write_text(yaml.dump(_plain(content), Dumper=_Dumper, allow_unicode=True), encoding="utf-8")
     target = folder / name
-    target.write_text(yaml.safe_dump(_plain(doc), allow_unicode=True), encoding="utf-8")
+    target.write_text(yaml.dump(_plain(doc), Dumper=_Dumper, allow_unicode=True), encoding="utf-8")
     outcome = lint_file(target, [folder])
     assert outcome.set is not None or outcome.has_errors
     # Scoring a real table against the mutated set must not crash either.

@@ -28,7 +28,8 @@ class Grid:
     title: str
     widths: list[int]                     # column widths in character units (Excel and Word use them)
     rows: list[list[Cell | None]] = field(default_factory=list)
-    header_rows: int = 0                  # leading rows repeated on every printed page
+    header_rows: int = 0                  # rows before this index end with the repeated column header
+    repeat_from: int = 0                  # first row repeated on every printed page (the column header)
     caption: str = ""                     # a line under the title, e.g. （2023年度）
     landscape: bool = False
 
@@ -44,6 +45,20 @@ class Grid:
                 if cell is not None and (cell.rowspan > 1 or cell.colspan > 1):
                     out.append((r, c, r + cell.rowspan - 1, c + cell.colspan - 1))
         return out
+
+
+def repeatable_parts(grid: Grid) -> list[Grid]:
+    """The grid as tables whose repeated header rows lead their table (Word and <thead> need that):
+    the block above `repeat_from`, then the rest starting with the column-header row."""
+    if not grid.header_rows or grid.repeat_from == 0:
+        return [grid]
+    cut = grid.repeat_from
+    for r, row in enumerate(grid.rows[:cut]):
+        if any(cell is not None and r + cell.rowspan > cut for cell in row):
+            return [grid]  # a span crosses the cut: keep one table
+    top = Grid(grid.title, grid.widths, grid.rows[:cut], 0, 0, grid.caption, grid.landscape)
+    rest = Grid(grid.title, grid.widths, grid.rows[cut:], grid.header_rows - cut, 0, "", grid.landscape)
+    return [top, rest]
 
 
 class GridBuilder:
@@ -75,8 +90,12 @@ class GridBuilder:
         self.grid.rows.append(line)
 
     def mark_header(self) -> None:
-        """Everything placed so far repeats at the top of each printed page."""
+        """The row just placed is the column header, repeated at the top of each printed page.
+
+        Writers that can only repeat a table's leading rows (Word, HTML <thead>) split the grid
+        before `repeat_from`: the block above becomes a table of its own."""
         self.grid.header_rows = len(self.grid.rows)
+        self.grid.repeat_from = len(self.grid.rows) - 1
 
     def done(self) -> Grid:
         pending = [rc for rc in self._covered if rc[0] >= len(self.grid.rows)]

@@ -91,6 +91,10 @@ def _score_cell(text_value: str, value) -> object:
     return number(value, text_value, "0.00")
 
 
+def _weight_cell(row: RowView) -> object:
+    return number(row.weight, row.weight_text, "General")
+
+
 # -- 中央部门项目支出绩效自评表 ----------------------------------------------------------------
 
 def mof_project(r: Report) -> list[Grid]:
@@ -115,7 +119,7 @@ def mof_project(r: Report) -> list[Grid]:
     g.mark_header()
     for row, levels in zip(r.rows, level_cells(r.rows)):
         g.row(*levels, text(row.name), text(row.adjusted_target or row.target), text(row.actual),
-              text(row.weight_text), _score_cell(row.score_text, row.score), long(remark(row)))
+              _weight_cell(row), _score_cell(row.score_text, row.score), long(remark(row)))
     g.row(head("总分", 6), text(r.total_weight_text), _score_cell(r.total_text, r.total), text(f"等级：{r.grade}"))
     g.row(head("偏差原因分析", 2), long(deviation_box(r), 7))
     g.row(head("改进措施", 2), long(r.measures or MISSING, 7))
@@ -135,9 +139,11 @@ def _hubei_budget(g: GridBuilder, r: Report) -> None:
           _score_cell(b.score_text, b.score))
 
 
-def _hubei_indicators(g: GridBuilder, section: str, rows: list[RowView]) -> None:
+def _hubei_indicators(g: GridBuilder, section: str, rows: list[RowView], repeat: bool) -> None:
     g.row(head(section, rowspan=1 + len(rows)), head("一级指标"), head("二级指标"), head("三级指标"),
           head("年初目标值（A）"), head("实际完成值（B）"), head("得分"))
+    if repeat:
+        g.mark_header()
     for row, levels in zip(rows, level_cells(rows, with_weights=True)):
         g.row(*levels, text(row.name), text(row.target), text(row.actual), _score_cell(row.score_text, row.score))
 
@@ -148,35 +154,41 @@ def _hubei_boxes(g: GridBuilder, r: Report) -> None:
     g.row(head("改进措施及结果应用方案", 2), long(r.measures or MISSING, 5))
 
 
+def _unit_line(r: Report) -> str:
+    return f"单位名称：{r.unit}" + (f"　　填报日期：{r.date}" if r.date else "")
+
+
 def hubei_project(r: Report) -> list[Grid]:
-    g = GridBuilder(f"{r.year}年度{r.title}" if r.year else r.title, [10, 10, 12, 26, 14, 14, 9])
+    g = GridBuilder(f"{r.year}年度{r.title}" if r.year else r.title, [10, 10, 12, 26, 14, 14, 9],
+                    caption=_unit_line(r))
     g.row(head("项目名称", 2), text(r.project, 5))
     g.row(head("主管部门", 2), text(r.department, 2), head("项目实施单位"), text(r.implementer, 2))
     for key, options in CATEGORY_OPTIONS.items():
         if key in r.categories:
             g.row(head(key, 2), text(checkboxes(r.categories[key], options), 5))
     _hubei_budget(g, r)
-    g.mark_header()
     weight = sum((row.weight for row in r.rows if row.weight is not None), 0)
-    _hubei_indicators(g, f"年度绩效目标（{_n(weight)}分）", r.rows)
+    _hubei_indicators(g, f"年度绩效目标（{_n(weight)}分）", r.rows, repeat=True)
     _hubei_boxes(g, r)
     return [g.done()]
 
 
 def hubei_department(r: Report) -> list[Grid]:
-    g = GridBuilder(f"{r.year}年度{r.unit}整体绩效自评表" if r.year else r.title, [10, 10, 12, 26, 14, 14, 9])
+    g = GridBuilder(f"{r.year}年度{r.unit}整体绩效自评表" if r.year else r.title, [10, 10, 12, 26, 14, 14, 9],
+                    caption=f"填报日期：{r.date}" if r.date else "")
     g.row(head("单位名称", 2), text(r.unit, 5))
     if r.basic_spending or r.project_spending:
         g.row(head("基本支出总额（万元）", 2), text(r.basic_spending, 2), head("项目支出总额（万元）"),
               text(r.project_spending, 2))
     _hubei_budget(g, r)
-    g.mark_header()
+    first = True
     for goal in r.goals:
         if not goal.rows:
             continue
         weight = f"（{goal.weight_text}分）" if goal.weight_text else ""
         g.row(head(f"{goal.name}{weight}", 2), long(goal.target, 5))
-        _hubei_indicators(g, "年度绩效指标", goal.rows)
+        _hubei_indicators(g, "年度绩效指标", goal.rows, repeat=first)
+        first = False
     _hubei_boxes(g, r)
     return [g.done()]
 
@@ -211,7 +223,7 @@ def hunan_scorecard(r: Report) -> list[Grid]:
              head("扣分原因和其他说明"))
     card.mark_header()
     for row, levels in zip(r.rows, level_cells(r.rows, with_weights=True)):
-        card.row(*levels, text(row.name), long(row.standard), text(row.weight_text),
+        card.row(*levels, text(row.name), long(row.standard), _weight_cell(row),
                  _score_cell(row.score_text, row.score), long(remark(row)))
     card.row(head("总  分", 4), text(r.total_weight_text), _score_cell(r.total_text, r.total), text(""))
     return [summary.done(), card.done()]
@@ -279,7 +291,7 @@ def shanxi_project(r: Report) -> list[Grid]:
     g.mark_header()
     for row, levels in zip(r.rows, level_cells(r.rows)):
         g.row(*levels, text(row.name), text(row.target), text(row.adjusted_target or row.target), text(row.actual),
-              text(row.weight_text), _score_cell(row.score_text, row.score), long(remark(row), 2))
+              _weight_cell(row), _score_cell(row.score_text, row.score), long(remark(row), 2))
     g.row(head("总分", 6), text(r.total_weight_text), _score_cell(r.total_text, r.total), text(r.grade, 2))
     narrative = list(r.narrative.items())
     if narrative:

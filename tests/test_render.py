@@ -1,0 +1,208 @@
+"""Rendering: golden Markdown/HTML, PDF text and pixels, escaping, templates, atomic output."""
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conftest import EXAMPLES, ROOT
+from scoring.cli import cli
+from scoring.diagnostics import Diagnostics
+from scoring.render.output import render_bytes
+from scoring.render.view import RenderError, build_report
+from scoring.yamlload import load_file
+
+sys.path.insert(0, str(ROOT / "tests" / "golden"))
+import regenerate  # noqa: E402
+
+NAMES = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
+
+
+class _Dumper(yaml.SafeDumper):
+    """Decimals as plain scalars, so they load back as numbers."""
+
+
+_Dumper.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:float" if "." in str(value) else "tag:yaml.org,2002:int", str(value)))
+
+
+def hostile_copy(tmp_path, unit=None, reason=None, name="hostile.yaml"):
+    data = load_file(EXAMPLES / "shanxi-2023-xuncha-project.yaml", Diagnostics()).data
+    if unit is not None:
+        data["unit"] = data["implementer"] = unit  # the 山西 table prints the 预算单位 (implementer)
+    if reason is not None:
+        data["indicators"][0]["reason"] = reason
+    path = tmp_path / name
+    path.write_text(yaml.dump(data, Dumper=_Dumper, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_golden(name, fmt):
+    golden = (ROOT / "tests" / "golden" / f"{name[:-5]}.{fmt}").read_text(encoding="utf-8")
+    digest, body = regenerate.split_header(golden)
+    assert hashlib.sha256(body.encode("utf-8")).hexdigest() == digest, "golden file edited by hand"
+    assert regenerate.render_example(EXAMPLES / name, fmt) == body, \
+        "rendering changed: review, then run python tests/golden/regenerate.py"
+
+
+def test_every_golden_file_belongs_to_an_example():
+    files = {p.name for p in (ROOT / "tests" / "golden").glob("*.*") if p.suffix in (".md", ".html")}
+    assert files == {f"{n[:-5]}.{ext}" for n in NAMES for ext in ("md", "html")}
+
+
+def test_html_escapes_department_text(pipeline, tmp_path):
+    path = hostile_copy(tmp_path, unit="<b>巡察办</b>", reason="<script>alert('x')</script><!-- c -->")
+    html = render_bytes(pipeline.run(path), "html").decode("utf-8")
+    assert "<script>" not in html and "<!-- c -->" not in html and "<b>巡察办</b>" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    md = render_bytes(pipeline.run(path), "md").decode("utf-8")
+    assert "<script>" not in md and r"\<script\>" in md
+
+
+def test_missing_reason_is_visible(pipeline):
+    outcome = pipeline.run(EXAMPLES / "shanxi-2023-xuncha-project.yaml")
+    html = render_bytes(outcome, "html").decode("utf-8")
+    assert '<span class="missing">待补充</span>' in html
+    report = build_report(outcome)
+    assert [d.subject for d in report.deviations if d.missing] == ["预算执行率"]
+    sentences = [d.sentence for d in report.deviations]
+    assert "办公设备购置数量：调整后指标值≥11台，实际完成7台，完成率63.6%，按比例得3.18分，扣1.82分，自评3.5分为评价人判断" in sentences
+
+
+def test_strict_undefined_names_the_field(pipeline, tmp_path):
+    (tmp_path / "report.md.j2").write_text("# {{ report.no_such_field }}\n", encoding="utf-8")
+    with pytest.raises(RenderError, match="no_such_field"):
+        render_bytes(pipeline.run(EXAMPLES / "shanxi-2023-xuncha-project.yaml"), "md", tmp_path)
+
+
+def test_template_override_is_used(tmp_path):
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    (templates / "report.md.j2").write_text("# 本局格式 {{ report.unit | md }} {{ report.total_text }}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["render", str(EXAMPLES / "shanxi-2023-xuncha-project.yaml"), "--to", "md",
+                                      "-o", str(out), "--templates", str(templates)])
+    assert result.exit_code == 0, result.output
+    assert (out / "shanxi-2023-xuncha-project.md").read_text(encoding="utf-8") == "# 本局格式 中共长治市上党区委巡察工作办公室 92.07\n"
+
+
+def test_render_never_writes_over_the_input(tmp_path):
+    source = tmp_path / "table.md"
+    source.write_text((EXAMPLES / "shanxi-2023-xuncha-project.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    before = source.read_bytes()
+    result = CliRunner().invoke(cli, ["render", str(source), "--to", "md", "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "就是输入文件" in result.output
+    assert source.read_bytes() == before
+
+
+def test_render_writes_atomically_and_only_what_was_asked(tmp_path):
+    result = CliRunner().invoke(cli, ["render", str(EXAMPLES / "hubei-2020-xuncha-project.yaml"), "--to", "md,html",
+                                      "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["hubei-2020-xuncha-project.html",
+                                                                    "hubei-2020-xuncha-project.md"]
+
+
+def test_render_unknown_format_is_a_usage_error():
+    result = CliRunner().invoke(cli, ["render", str(EXAMPLES / "shanxi-2023-xuncha-project.yaml"), "--to", "png"])
+    assert result.exit_code == 2
+
+
+def test_render_broken_file_says_why(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("set: mof-project\nunit：测试\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["render", str(bad), "--to", "html", "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "未生成" in result.output and "jixiao check" in result.output
+    assert not (tmp_path / "bad.html").exists()
+
+
+# -- PDF ---------------------------------------------------------------------------------------------
+
+def _tool(name):
+    found = shutil.which(name)
+    assert found, f"{name} is missing: run the README's test command (it installs poppler-utils)"
+    return found
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run([_tool("pdftotext"), "-raw", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pdf_shows_unit_indicators_and_total(pipeline, tmp_path, name):
+    outcome = pipeline.run(EXAMPLES / name)
+    pdf = tmp_path / "out.pdf"
+    pdf.write_bytes(render_bytes(outcome, "pdf"))
+    text = squash(pdf_text(pdf))
+    report = build_report(outcome)
+    assert squash(report.unit) in text
+    for row in report.rows:
+        assert squash(row.name) in text, row.name
+    if report.scored:
+        assert report.total_text in text
+    # The first page is not blank: some pixels are dark.
+    subprocess.run([_tool("pdftoppm"), "-r", "20", "-gray", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
+                   check=True)
+    page = next(tmp_path.glob("p*.pgm")).read_bytes()
+    pixels = page.split(b"\n", 3)[3]
+    assert sum(1 for b in pixels if b < 128) > 500
+
+
+def test_pdf_has_no_missing_glyphs_for_rare_characters(pipeline, tmp_path):
+    path = hostile_copy(tmp_path, unit="中共长治市上党区委巡察工作办公室𠀀")
+    pdf = tmp_path / "rare.pdf"
+    pdf.write_bytes(render_bytes(pipeline.run(path), "pdf"))
+    assert "办公室𠀀" in squash(pdf_text(pdf))
+    fonts = subprocess.run([_tool("pdffonts"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "CJK" in fonts and "HanaMin" in fonts  # Noto CJK for the text, HanaMin for Extension B
+
+
+def test_pdf_repeats_the_header_on_every_page(pipeline, tmp_path):
+    pdf = tmp_path / "s.pdf"
+    pdf.write_bytes(render_bytes(pipeline.run(EXAMPLES / "shanxi-2023-xuncha-project.yaml"), "pdf"))
+    names = [r.name for r in build_report(pipeline.run(EXAMPLES / "shanxi-2023-xuncha-project.yaml")).rows]
+    pages = pdf_text(pdf).split("\f")
+    table_pages = [p for p in pages if not p.lstrip().startswith("偏差原因分析")]  # the list after the table
+    with_rows = [p for p in table_pages if any(name in p.replace("\n", "") for name in names)]
+    assert len(with_rows) >= 2
+    assert all("三级指标" in p for p in with_rows)
+
+
+def test_long_reasons_wrap_inside_the_page(pipeline, tmp_path):
+    path = hostile_copy(tmp_path, reason="原因" * 600)
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(render_bytes(pipeline.run(path), "pdf"))
+    text = pdf_text(pdf)
+    assert squash(text).count("原因原因") > 100  # all of it is there, wrapped over lines
+    assert max(len(line) for line in text.splitlines()) < 400
+
+
+def test_html_opens_in_headless_chromium(pipeline, tmp_path):
+    """Look at the HTML as a browser shows it: a screenshot that is not blank."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "chromium is missing: run the README's test command (it installs chromium)"
+    page = tmp_path / "table.html"
+    page.write_bytes(render_bytes(pipeline.run(EXAMPLES / "hubei-2020-office-department.yaml"), "html"))
+    shot = tmp_path / "table.png"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,1600", "--hide-scrollbars",
+                    f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=False)
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 30_000  # a page of table text compresses to far more than a blank page
