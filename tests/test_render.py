@@ -206,3 +206,47 @@ def test_html_opens_in_headless_chromium(pipeline, tmp_path):
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 30_000  # a page of table text compresses to far more than a blank page
+
+
+FORMAT_SOURCES = [EXAMPLES / n for n in NAMES] + [ROOT / "tests" / "data" / "mof-project-sample.yaml"]
+
+
+@pytest.mark.parametrize("path", FORMAT_SOURCES, ids=lambda p: p.name)
+def test_every_format_shows_the_numbers_of_jixiao_score(pipeline, tmp_path, path):
+    """PDF, Excel and Word carry the same row scores and total as `jixiao score --format json`."""
+    import io
+
+    import docx
+    import openpyxl
+
+    from scoring.report import to_json
+
+    outcome = pipeline.run(path)
+    scored = to_json(outcome)
+    wanted = [Decimal(r["score"]) for r in scored["indicators"] if r["score"] is not None]
+    book = openpyxl.load_workbook(io.BytesIO(render_bytes(outcome, "xlsx")), data_only=True)
+    numbers = [Decimal(str(c.value)) for ws in book.worksheets[:-1] for row in ws.iter_rows() for c in row
+               if isinstance(c.value, (int, float, Decimal)) and not isinstance(c.value, bool)]
+    for score in wanted:
+        assert any(abs(n - score) < Decimal("1e-9") for n in numbers), score
+    word = docx.Document(io.BytesIO(render_bytes(outcome, "docx")))
+    cells = {c.text for t in word.tables for r in t.rows for c in r.cells}
+    pdf = tmp_path / "t.pdf"
+    pdf.write_bytes(render_bytes(outcome, "pdf"))
+    pdf_words = set(pdf_text(pdf).split())
+    report = build_report(outcome)
+    for row in report.rows:
+        if row.score_text:
+            assert row.score_text in cells, row.name
+    if scored["total"] is not None:
+        total = Decimal(scored["total"])
+        assert any(abs(n - total) < Decimal("1e-9") for n in numbers)
+        assert report.total_text in cells and report.total_text in pdf_words
+        assert Decimal(report.total_text) == total
+
+
+def test_mof_layout_has_the_central_table_blocks(pipeline):
+    html = render_bytes(pipeline.run(ROOT / "tests" / "data" / "mof-project-sample.yaml"), "html").decode("utf-8")
+    for text in ("项目资金（万元）", "年度资金总额", "当年财政拨款", "年度总体目标", "偏差原因分析及改进措施", "等级：优"):
+        assert text in html
+    assert "超出目标50.0%，按反向指标得6.67分，扣3.33分" in html

@@ -13,7 +13,7 @@ from ..engine import RowResult
 from ..model import BUDGET_LABELS
 from ..numbers import HUNDRED, fmt_short, percent, quantize
 from ..pipeline import FileOutcome
-from ..values import NUMBER, UnitMismatch, common_numbers, parse_value
+from ..values import LE, LT, NUMBER, UnitMismatch, common_numbers, parse_value
 
 MISSING = "待补充"
 
@@ -250,12 +250,18 @@ def _row_deviation(r: RowResult, scored: bool) -> str:
     if r.basis == "not_applicable" or r.weight is None or r.score is None:
         return ""
     rate = _completion_rate(target, actual)
+    reverse = target.sign in (LE, LT)
     parts = [f"{r.name}：{target_label}{shown_target}，实际完成{shown_actual}"]
     if rate is not None:
-        parts.append(f"完成率{percent(rate, 1)}")
+        parts.append(f"超出目标{percent(rate - 1, 1)}" if reverse and rate > 1 else f"完成率{percent(rate, 1)}")
     lost = r.weight - (r.rule_score if r.rule_score is not None else r.score)
     if r.rule_score is not None and r.rule_score < r.weight:
-        how = "按比例" if r.rule_kind in ("proportional", "by_sign", "equal") and rate is not None else f"按「{r.rule_title}」"
+        if reverse and r.rule_kind in ("reverse", "by_sign"):
+            how = "按反向指标"
+        elif r.rule_kind in ("proportional", "by_sign", "equal") and rate is not None:
+            how = "按比例"
+        else:
+            how = f"按「{r.rule_title}」"
         parts.append(f"{how}得{_num(r.rule_score)}分，扣{_num(lost)}分")
         if r.basis == "judgement":
             parts.append(f"自评{_num(r.score)}分为评价人判断")
