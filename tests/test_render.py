@@ -65,6 +65,9 @@ def test_html_escapes_department_text(pipeline, tmp_path):
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     md = render_bytes(pipeline.run(path), "md").decode("utf-8")
     assert "<script>" not in md and r"\<script\>" in md
+    pdf = tmp_path / "hostile.pdf"
+    pdf.write_bytes(render_bytes(pipeline.run(path), "pdf"))
+    assert "<script>alert('x')</script><!--c-->" in squash(pdf_text(pdf))  # printed as text, not run
 
 
 def test_missing_reason_is_visible(pipeline):
