@@ -253,3 +253,16 @@ def test_mof_layout_has_the_central_table_blocks(pipeline):
     for text in ("项目资金（万元）", "年度资金总额", "当年财政拨款", "年度总体目标", "偏差原因分析及改进措施", "等级：优"):
         assert text in html
     assert "超出目标50.0%，按反向指标得6.67分，扣3.33分" in html
+
+
+def test_excel_budget_amounts_are_numbers(pipeline):
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(render_bytes(pipeline.run(EXAMPLES / "shanxi-2023-xuncha-project.yaml"),
+                                                          "xlsx")), data_only=True)
+    values = [c.value for row in book.worksheets[0].iter_rows() for c in row]
+    assert "22.873" not in values and "27.127" not in values  # not text
+    numbers = {Decimal(str(v)) for v in values if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)}
+    assert {Decimal("22.873"), Decimal("27.127"), Decimal(50), Decimal(100)} <= numbers

@@ -6,6 +6,8 @@ region: the central project table, 湖北 project and department tables, the 湖
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .grid import Grid, GridBuilder, head, label, long, number, text
 from .view import MISSING, Report, RowView
 
@@ -91,6 +93,11 @@ def _score_cell(text_value: str, value) -> object:
     return number(value, text_value, "0.00")
 
 
+def money(shown: str) -> object:
+    """An amount printed as `shown` (fmt_short of a Decimal, so exact) as a number cell for Excel."""
+    return number(Decimal(shown), shown, "General") if shown else text("")
+
+
 def _weight_cell(row: RowView) -> object:
     return number(row.weight, row.weight_text, "General")
 
@@ -106,10 +113,10 @@ def mof_project(r: Report) -> list[Grid]:
     if b is not None:
         g.row(head("项目资金（万元）", 2, rowspan=2 + len(b.sources)), head(""), head("年初预算数"), head("全年预算数"),
               head("全年执行数"), head("分值"), head("执行率"), head("得分"))
-        g.row(label(b.label), text(b.initial), text(b.annual), text(b.executed), text(b.weight_text),
+        g.row(label(b.label), money(b.initial), money(b.annual), money(b.executed), money(b.weight_text),
               number(b.rate, b.rate_text, "0.00%"), _score_cell(b.score_text, b.score))
         for s in b.sources:
-            g.row(label(s.name), text(s.initial), text(s.annual), text(s.executed), text("—"), text(""), text(""))
+            g.row(label(s.name), money(s.initial), money(s.annual), money(s.executed), text("—"), text(""), text(""))
     goals = [x for x in r.goals if x.target or x.actual] or r.goals[:1]
     g.row(head("年度总体目标", 2, rowspan=1 + len(goals)), head("预期目标", 4), head("实际完成情况", 3))
     for goal in goals:
@@ -120,7 +127,7 @@ def mof_project(r: Report) -> list[Grid]:
     for row, levels in zip(r.rows, level_cells(r.rows)):
         g.row(*levels, text(row.name), text(row.adjusted_target or row.target), text(row.actual),
               _weight_cell(row), _score_cell(row.score_text, row.score), long(remark(row)))
-    g.row(head("总分", 6), text(r.total_weight_text), _score_cell(r.total_text, r.total), text(f"等级：{r.grade}"))
+    g.row(head("总分", 6), money(r.total_weight_text), _score_cell(r.total_text, r.total), text(f"等级：{r.grade}"))
     g.row(head("偏差原因分析", 2), long(deviation_box(r), 7))
     g.row(head("改进措施", 2), long(r.measures or MISSING, 7))
     return [g.done()]
@@ -135,7 +142,7 @@ def _hubei_budget(g: GridBuilder, r: Report) -> None:
     weight = b.weight_text or "20"
     g.row(head(f"预算执行情况（万元）（{weight}分）", 2, rowspan=2), head(""), head("预算数（A）"), head("执行数（B）"),
           head("执行率（B/A）"), head(f"得分（{weight}分*执行率）"))
-    g.row(label(b.label), text(b.planned), text(b.executed), number(b.rate, b.rate_text, "0.0%"),
+    g.row(label(b.label), money(b.planned), money(b.executed), number(b.rate, b.rate_text, "0.0%"),
           _score_cell(b.score_text, b.score))
 
 
@@ -225,7 +232,7 @@ def hunan_scorecard(r: Report) -> list[Grid]:
     for row, levels in zip(r.rows, level_cells(r.rows, with_weights=True)):
         card.row(*levels, text(row.name), long(row.standard), _weight_cell(row),
                  _score_cell(row.score_text, row.score), long(remark(row)))
-    card.row(head("总  分", 4), text(r.total_weight_text), _score_cell(r.total_text, r.total), text(""))
+    card.row(head("总  分", 4), money(r.total_weight_text), _score_cell(r.total_text, r.total), text(""))
     return [summary.done(), card.done()]
 
 
@@ -239,12 +246,12 @@ def sichuan_project(r: Report) -> list[Grid]:
     if b is not None:
         by_name = {s.name: s for s in b.sources}
         names = SICHUAN_SOURCES + [n for n in by_name if n not in SICHUAN_SOURCES]
-        g.row(head("预算执行情况", rowspan=1 + len(names)), head("全年预算数（万元）", 2), text(b.planned or b.annual),
-              head("全年执行数（万元）", 2), text(b.executed))
+        g.row(head("预算执行情况", rowspan=1 + len(names)), head("全年预算数（万元）", 2), money(b.planned or b.annual),
+              head("全年执行数（万元）", 2), money(b.executed))
         for i, name in enumerate(names):
             s = by_name.get(name)
             shown = f"{'其中：' if i == 0 else '　　　'}{name}"
-            g.row(label(shown, 2), text(s.annual if s else ""), label(shown, 2), text(s.executed if s else ""))
+            g.row(label(shown, 2), money(s.annual if s else ""), label(shown, 2), money(s.executed if s else ""))
     goals = [x for x in r.goals if x.target or x.actual] or r.goals[:1]
     g.row(head("目标完成情况", rowspan=1 + len(goals)), head("全年预期目标", 3), head("全年实际完成目标", 3))
     for goal in goals:
@@ -277,10 +284,10 @@ def shanxi_project(r: Report) -> list[Grid]:
         rate = b.rate_text.rstrip("%")
         budget_note = "；".join(x for x in (b.reason, b.measures) if x) or (MISSING if any(
             d.subject == "预算执行率" for d in r.deviations) else "")
-        g.row(label("资金总额:", 2), text(b.initial), text(b.initial), text(b.annual), text(b.executed), text(b.balance),
+        g.row(label("资金总额:", 2), money(b.initial), money(b.initial), money(b.annual), money(b.executed), money(b.balance),
               number(b.rate, rate, "0.00%"), _score_cell(b.score_text, b.score), long(budget_note))
         for s in b.sources:
-            g.row(label(s.name, 2), text(s.initial), text(s.initial), text(s.annual), text(s.executed), text(s.balance),
+            g.row(label(s.name, 2), money(s.initial), money(s.initial), money(s.annual), money(s.executed), money(s.balance),
                   text(""), text(""), text(""))
     goals = [x for x in r.goals if x.target or x.actual] or r.goals[:1]
     g.row(head("项目年度绩效目标", rowspan=1 + len(goals)), head("年度目标", 5), head("实际完成情况", 4))
@@ -292,7 +299,7 @@ def shanxi_project(r: Report) -> list[Grid]:
     for row, levels in zip(r.rows, level_cells(r.rows)):
         g.row(*levels, text(row.name), text(row.target), text(row.adjusted_target or row.target), text(row.actual),
               _weight_cell(row), _score_cell(row.score_text, row.score), long(remark(row), 2))
-    g.row(head("总分", 6), text(r.total_weight_text), _score_cell(r.total_text, r.total), text(r.grade, 2))
+    g.row(head("总分", 6), money(r.total_weight_text), _score_cell(r.total_text, r.total), text(r.grade, 2))
     narrative = list(r.narrative.items())
     if narrative:
         for i, (key, value) in enumerate(narrative):
