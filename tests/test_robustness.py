@@ -105,3 +105,20 @@ def test_mutated_sets_never_crash(tmp_path_factory, name, data, value):
         if content.get("set") == set_id:
             scored = Pipeline([folder]).run(EXAMPLES / example)
             assert scored.result is not None or scored.has_errors
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(BASES)), st.data(), values)
+def test_mutated_examples_render_or_say_why(tmp_path_factory, name, data, value):
+    from scoring.render.output import render_bytes
+    from scoring.render.view import RenderError
+
+    doc = _mutated(BASES[name], data, value)
+    target = tmp_path_factory.mktemp("r") / "sub.yaml"
+    target.write_text(yaml.dump(_plain(doc), Dumper=_Dumper, allow_unicode=True), encoding="utf-8")
+    outcome = PIPELINE.run(target)
+    for fmt in ("md", "html", "xlsx", "docx"):
+        try:
+            assert render_bytes(outcome, fmt)
+        except RenderError as exc:
+            assert outcome.result is None and str(exc)

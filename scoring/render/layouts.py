@@ -46,7 +46,7 @@ def level_cells(rows: list[RowView], with_weights: bool = False) -> list[list]:
         if l1[i]:
             name = row.level1
             if with_weights:
-                total = sum((r.weight for r in rows[i:i + l1[i]] if r.weight is not None), 0)
+                total = sum((r.weight for r in rows[i:i + l1[i]] if r.weight is not None), Decimal(0))
                 name = f"{row.level1}（{_n(total)}分）"
             cells.append(label(name, rowspan=l1[i]))
         if l2[i]:
@@ -174,7 +174,7 @@ def hubei_project(r: Report) -> list[Grid]:
         if key in r.categories:
             g.row(head(key, 2), text(checkboxes(r.categories[key], options), 5))
     _hubei_budget(g, r)
-    weight = sum((row.weight for row in r.rows if row.weight is not None), 0)
+    weight = sum((row.weight for row in r.rows if row.weight is not None), Decimal(0))
     _hubei_indicators(g, f"年度绩效目标（{_n(weight)}分）", r.rows, repeat=True)
     _hubei_boxes(g, r)
     return [g.done()]
