@@ -61,7 +61,7 @@ def cli():
 @click.option("--strict", is_flag=True, help="有警告时也以退出码 1 结束。")
 @_SETS_OPTION
 def score(files, fmt, explain, verbose, strict, set_dirs):
-    """为一个或多个自评表（YAML）计分。"""
+    """为一个或多个自评表（YAML，或 jixiao form 生成并填好的 .xlsx）计分。"""
     from .report import render_diagnostics, render_text, summary_line
 
     pipeline = _pipeline(set_dirs)
@@ -158,6 +158,58 @@ def render(files, to, output, templates_dir, set_dirs):
             click.echo(f"    （{compact_counts(outcome.diagnostics)}；用 jixiao check {path} 查看）", err=True)
         failed = failed or outcome.has_errors
     sys.exit(EXIT_DATA if failed else EXIT_OK)
+
+
+@cli.command()
+@click.argument("set_id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="输出文件（默认：<体系编号>-填报表.xlsx，写在当前目录）。")
+@_SETS_OPTION
+def form(set_id, output, set_dirs):
+    """按指标体系生成 Excel 填报表（表头、预算、指标行、下拉选项，锁定不可修改的单元格）。"""
+    from .importers.form import form_bytes
+    from .render.output import atomic_write
+    from .sets import SetLoader, available_ids
+
+    iset, diags = SetLoader(set_dirs).get(set_id)
+    if iset is None:
+        if not diags:
+            raise click.UsageError(f"找不到指标体系「{set_id}」；可用：{'、'.join(available_ids(set_dirs))}")
+        for d in diags:
+            click.echo(d.format(), err=True)
+        sys.exit(EXIT_DATA)
+    target = Path(output) if output else Path.cwd() / f"{set_id}-填报表.xlsx"
+    atomic_write(target, form_bytes(iset))
+    click.echo(f"已生成填报表：{target}")
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="输出的自评表 YAML 文件。")
+@_SETS_OPTION
+def import_(file, output, set_dirs):
+    """把填好的 Excel 填报表转换为自评表 YAML，并检查其中的问题。"""
+    from .diagnostics import Diagnostics
+    from .importers.export import to_yaml
+    from .importers.loader import load_submission
+    from .render.output import atomic_write
+    from .report import render_diagnostics, summary_line
+
+    target = Path(output)
+    if target.resolve() == Path(file).resolve():
+        raise click.UsageError("输出文件不能是输入文件本身。")
+    diags = Diagnostics()
+    doc = load_submission(file, diags)
+    if doc is None:
+        click.echo(render_diagnostics(diags.items), err=True)
+        sys.exit(EXIT_DATA)
+    atomic_write(target, to_yaml(doc.data, Path(file).name).encode("utf-8"))
+    outcome = _pipeline(set_dirs).run(file)
+    click.echo(f"已导入：{file} → {target}（{summary_line(outcome.diagnostics)}）")
+    text = render_diagnostics(outcome.diagnostics)
+    if text:
+        click.echo(text, err=True)
+    sys.exit(EXIT_DATA if outcome.has_errors else EXIT_OK)
 
 
 @cli.group()

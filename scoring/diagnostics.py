@@ -151,6 +151,18 @@ _define("D704", WARNING, "指标未完成，缺少未完成原因及改进措施
         "请在 reason 中说明原因，在 measures 中写改进措施。")
 
 
+# -- I: importing spreadsheets -------------------------------------------------------------
+_define("I801", ERROR, "这是旧版 Excel 文件（.xls），无法读取", "请在 Excel 或 WPS 中「另存为」.xlsx 格式后再试。")
+_define("I802", ERROR, "无法打开 Excel 文件：{reason}",
+        "文件可能已损坏、不是 Excel 文件或设有打开密码；请去掉密码并另存为 .xlsx。")
+_define("I803", ERROR, "在工作簿中找不到填报表的表头（查找了：{names}）",
+        "表头一行应包含「一级指标」「二级指标」「三级指标」等列名；请不要改动表头文字。")
+_define("I804", ERROR, "公式单元格没有保存计算结果：{formula}",
+        "请在 Excel 中打开并保存一次（让公式算出结果），或把公式改为数值。")
+_define("I805", WARNING, "Excel 日期 {value} 按文字「{text}」读取", "指标值、完成值请写成文字，例如「2021年12月31日前」。")
+_define("I806", ERROR, "不支持的文件类型「{suffix}」", "可读取 .yaml、.yml、.xlsx 文件。")
+
+
 @dataclass
 class Diagnostic:
     code: str
@@ -161,8 +173,17 @@ class Diagnostic:
     col: int | None = None
     path: str = ""
     hint: str = ""
+    sheet: str | None = None  # set for spreadsheets: the location is 表「sheet」E12, not line:col
+
+    @property
+    def cell(self) -> str | None:
+        if self.sheet is None or self.line is None or self.col is None:
+            return None
+        return f"{column_letter(self.col)}{self.line}"
 
     def location(self) -> str:
+        if self.sheet is not None:
+            return f"{self.file or '<输入>'}:表「{self.sheet}」{self.cell or ''}"
         parts = [self.file or "<输入>"]
         if self.line is not None:
             parts.append(str(self.line))
@@ -188,6 +209,8 @@ class Diagnostic:
             "col": self.col,
             "path": self.path,
             "hint": self.hint,
+            "sheet": self.sheet,
+            "cell": self.cell,
         }
 
 
@@ -198,9 +221,19 @@ class Where:
     line: int | None = None
     col: int | None = None
     path: str = ""
+    sheet: str | None = None
 
 
 NOWHERE = Where()
+
+
+def column_letter(col: int) -> str:
+    """1 -> A, 27 -> AA (spreadsheet column names)."""
+    letters = ""
+    while col > 0:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def make(code: str, where: Where = NOWHERE, **fields) -> Diagnostic:
@@ -214,6 +247,7 @@ def make(code: str, where: Where = NOWHERE, **fields) -> Diagnostic:
         col=where.col,
         path=where.path,
         hint=spec.hint.format(**fields) if spec.hint else "",
+        sheet=where.sheet,
     )
 
 

@@ -92,4 +92,4 @@ def where(doc: Document | None, path: tuple = (), field: str | None = None, key:
         return Where()
     full = tuple(path) + ((field,) if field is not None else ())
     line, col = doc.position(full, key=key)
-    return Where(doc.file, line, col, breadcrumb(doc.data, full))
+    return Where(doc.file, line, col, breadcrumb(doc.data, full), doc.sheet)

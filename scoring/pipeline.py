@@ -15,7 +15,7 @@ from .engine import ScoreResult, score_submission
 from .model import IndicatorSet, Submission
 from .paths import where
 from .sets import SetLoader, available_ids
-from .yamlload import load_file
+from .importers.loader import load_submission
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Pipeline:
     def run(self, path: str | Path) -> FileOutcome:
         diags = Diagnostics()
         outcome = FileOutcome(file=str(path))
-        doc = load_file(path, diags)
+        doc = load_submission(path, diags)
         if doc is not None and schema.validate(doc, "submission", diags):
             sub = Submission.from_document(doc)
             outcome.submission = sub

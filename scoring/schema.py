@@ -120,7 +120,7 @@ def _leaf_errors(errors):
 
 def _where(doc: Document, path: tuple, key: bool = False) -> Where:
     line, col = doc.position(path, key=key)
-    return Where(doc.file, line, col, breadcrumb(doc.data, path))
+    return Where(doc.file, line, col, breadcrumb(doc.data, path), doc.sheet)
 
 
 def _report(doc: Document, path: tuple, error, diags: Diagnostics) -> None:

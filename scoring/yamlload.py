@@ -64,6 +64,7 @@ class Document:
     data: Any
     positions: dict = field(default_factory=dict)      # path -> (line, col) of the value
     key_positions: dict = field(default_factory=dict)  # path -> (line, col) of the key
+    sheet: str | None = None  # read from a spreadsheet: positions are (row, column) in this sheet
 
     def position(self, path: Path_, key: bool = False) -> tuple[int | None, int | None]:
         """The position of `path`, or of its nearest written ancestor."""

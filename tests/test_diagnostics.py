@@ -1069,6 +1069,83 @@ def test_unreachable_codes_are_real_and_justified():
         assert emitted == [], (code, emitted)
 
 
+def _workbook(tmp_path, rows, name="form.xlsx"):
+    """A small .xlsx whose first sheet holds `rows` (lists of cell values) from A1."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "自评表"
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+FORM_HEAD = ["一级指标", "二级指标", "三级指标", "分值", "年度指标值", "调整后指标值", "实际完成值", "自评得分"]
+
+
+def test_I801_old_xls(tmp_path):
+    path = tmp_path / "old.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
+    outcome = Pipeline().run(path)
+    expect(outcome.diagnostics, "I801", ERROR, "这是旧版 Excel 文件（.xls），无法读取",
+           hint="请在 Excel 或 WPS 中「另存为」.xlsx 格式后再试。", file=path)
+
+
+def test_I802_corrupt_xlsx(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"this is not a zip file")
+    outcome = Pipeline().run(path)
+    expect(outcome.diagnostics, "I802", ERROR, "无法打开 Excel 文件：不是有效的 .xlsx 文件（可能已损坏，或只是改了扩展名）")
+
+
+def test_I803_no_header(tmp_path):
+    path = _workbook(tmp_path, [["单位名称", "测试单位"], ["随便", "写点"]])
+    outcome = Pipeline().run(path)
+    d = expect(outcome.diagnostics, "I803", ERROR, "在工作簿中找不到填报表的表头（查找了：一级指标、二级指标、三级指标、分值、"
+               "年度指标值、调整后指标值、实际完成值、自评得分、评价人判断理由、定性评价档次、偏差原因分析、改进措施）")
+    assert d.sheet is None
+
+
+def test_I804_formula_without_cached_value(tmp_path):
+    path = _workbook(tmp_path, [["指标体系编号", "mof-project"], ["单位名称", "测试单位"], FORM_HEAD,
+                                ["产出指标", "数量指标", "甲", 50, "≥10台", None, "=5+5", None]])
+    outcome = Pipeline().run(path)
+    d = expect(outcome.diagnostics, "I804", ERROR, "公式单元格没有保存计算结果：=5+5")
+    assert (d.sheet, d.cell) == ("自评表", "G4")
+    assert d.format().startswith(f"{path}:表「自评表」G4: 错误 I804 ")
+
+
+def test_I805_excel_date(tmp_path):
+    import datetime
+
+    path = _workbook(tmp_path, [["指标体系编号", "mof-project"], ["单位名称", "测试单位"], FORM_HEAD,
+                                ["产出指标", "时效指标", "完成时间", 50, "2021年12月31日前", None,
+                                 datetime.datetime(2021, 12, 20), None]])
+    outcome = Pipeline().run(path)
+    d = expect(outcome.diagnostics, "I805", WARNING, "Excel 日期 2021-12-20 按文字「2021年12月20日」读取")
+    assert d.cell == "G4"
+    row = outcome.result.rows[0]
+    assert row.met is True  # read as a date before the deadline
+
+
+def test_I806_unsupported_type(tmp_path):
+    path = tmp_path / "table.ods"
+    path.write_bytes(b"PK")
+    outcome = Pipeline().run(path)
+    expect(outcome.diagnostics, "I806", ERROR, "不支持的文件类型「.ods」", hint="可读取 .yaml、.yml、.xlsx 文件。")
+
+
+def test_spreadsheet_value_problems_point_at_the_cell(tmp_path):
+    path = _workbook(tmp_path, [["指标体系编号", "mof-project"], ["单位名称", "测试单位"], FORM_HEAD,
+                                ["产出指标", "数量指标", "办公设备购置数量", 50, "≥11台", None, "约七台", None]])
+    outcome = Pipeline().run(path)
+    d = expect(outcome.diagnostics, "V501", ERROR, "实际完成值「约七台」无法识别为数值")
+    assert d.format().splitlines()[0] == f"{path}:表「自评表」G4: 错误 V501 实际完成值「约七台」无法识别为数值"
+
+
 def test_every_code_is_exercised(request):
     """Must stay the last test of this module: it reads what the tests above asserted."""
     required = set(CODES) - set(UNREACHABLE)

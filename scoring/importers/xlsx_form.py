@@ -1,0 +1,211 @@
+"""Read a filled 自评表 form (made by `jixiao form`) back into submission data.
+
+The reader finds everything by its label text, not by fixed cell positions, so a
+user who inserts a row or moves the table still gets read.  Every value keeps
+the cell it came from: problems point at 表「自评表」G25, not at a line number.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+import zipfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Diagnostics, Where
+from ..yamlload import Document, type_plain_scalar
+
+MAX_ROWS, MAX_COLS = 5000, 40
+
+FIELDS = {"指标体系编号": "set", "指标体系": "set", "单位名称": "unit", "项目名称": "project", "主管部门": "department",
+          "主管部门代码": "department_code", "实施单位": "implementer", "预算单位": "implementer", "年度": "year",
+          "填报日期": "date"}
+GOAL_FIELDS = {"年度总体目标": "target", "年度目标": "target", "实际完成情况": "actual"}
+BUDGET_FIELDS = {"年初预算数": "initial", "全年预算数": "annual", "调整后预算数": "adjusted", "全年执行数": "executed",
+                 "执行数": "executed", "执行率偏差原因": "reason"}
+# Header texts seen in real tables for each column, first the form's own.
+COLUMNS = {
+    "level1": ("一级指标",), "level2": ("二级指标",), "name": ("三级指标",),
+    "weight": ("分值", "权重"),
+    "target": ("年度指标值", "年初目标值", "年初指标值", "全年预期指标值"),
+    "adjusted_target": ("调整后指标值",),
+    "actual": ("实际完成值", "全年实际完成指标值", "完成值"),
+    "given_score": ("自评得分", "得分"),
+    "evaluator_judgement": ("评价人判断理由",),
+    "grade": ("定性评价档次",),
+    "reason": ("偏差原因分析", "偏差原因分析及改进措施", "未完成原因及改进措施", "未完成原因分析", "扣分原因"),
+    "measures": ("改进措施",),
+}
+NUMERIC = {"weight", "given_score"}
+
+
+def _norm(value: Any) -> str:
+    text = unicodedata.normalize("NFKC", str(value)) if value is not None else ""
+    return "".join(text.split()).replace("（", "(").replace("）", ")")
+
+
+def _header_key(text: str) -> str | None:
+    text = _norm(text)
+    for key, names in COLUMNS.items():
+        if any(text == _norm(name) or text.startswith(_norm(name) + "(") for name in names):
+            return key
+    return None
+
+
+class _Cells:
+    """Cached values of one sheet, with formula cells told apart from empty ones."""
+
+    def __init__(self, values_ws, formulas_ws):
+        self.values = values_ws
+        self.formulas = formulas_ws
+
+    def get(self, row: int, col: int) -> tuple[Any, str | None]:
+        """(cached value, formula text if the cell is a formula without a cached value)."""
+        value = self.values.cell(row=row, column=col).value
+        if value is None and self.formulas is not None:
+            raw = self.formulas.cell(row=row, column=col).value
+            if isinstance(raw, str) and raw.startswith("="):
+                return None, raw
+        return value, None
+
+
+def read_form(path: str | Path, diags: Diagnostics) -> Document | None:
+    path = Path(path)
+    name = str(path)
+    if path.suffix.lower() == ".xls":
+        diags.add("I801", Where(name))
+        return None
+    try:
+        import openpyxl
+
+        values_book = openpyxl.load_workbook(path, data_only=True)
+        formulas_book = openpyxl.load_workbook(path, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        diags.add("I802", Where(name), reason=_reason(exc))
+        return None
+    except Exception as exc:  # openpyxl raises its own types for broken packages
+        diags.add("I802", Where(name), reason=_reason(exc))
+        return None
+    for ws in _sheet_order(values_book):
+        header = _find_header(ws)
+        if header is not None:
+            cells = _Cells(ws, formulas_book[ws.title])
+            return _read_sheet(name, ws.title, cells, ws, header, diags)
+    diags.add("I803", Where(name), names="、".join(n[0] for n in COLUMNS.values()))
+    return None
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    if "encrypt" in text.lower() or "password" in text.lower():
+        return "文件设有密码"
+    if isinstance(exc, zipfile.BadZipFile):
+        return "不是有效的 .xlsx 文件（可能已损坏，或只是改了扩展名）"
+    return text[:200]
+
+
+def _sheet_order(book):
+    preferred = [ws for ws in book.worksheets if ws.title == "自评表"]
+    return preferred + [ws for ws in book.worksheets if ws.title != "自评表"]
+
+
+def _find_header(ws) -> tuple[int, dict[str, int]] | None:
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, MAX_ROWS), max_col=MAX_COLS):
+        columns: dict[str, int] = {}
+        for cell in row:
+            if isinstance(cell.value, str):
+                key = _header_key(cell.value)
+                if key and key not in columns:
+                    columns[key] = cell.column
+        if "name" in columns and len(columns) >= 3:
+            return row[0].row, columns
+    return None
+
+
+def _read_sheet(file: str, sheet: str, cells: _Cells, ws, header, diags: Diagnostics) -> Document:
+    header_row, columns = header
+    doc = Document(file=file, data={}, sheet=sheet)
+    data = doc.data
+
+    def where(row, col) -> Where:
+        return Where(file, row, col, "", sheet)
+
+    def read(row: int, col: int, key: str, numeric: bool) -> Any:
+        value, formula = cells.get(row, col)
+        if formula is not None:
+            diags.add("I804", where(row, col), formula=formula[:60])
+            return None
+        return _convert(value, numeric, where(row, col), diags)
+
+    goal: dict = {}
+    budget: dict = {}
+    for row in range(1, header_row):
+        label = _norm(cells.get(row, 1)[0])
+        for table, target in ((FIELDS, data), (GOAL_FIELDS, goal), (BUDGET_FIELDS, budget)):
+            key = next((k for text, k in table.items() if label == _norm(text)), None)
+            if key is None:
+                continue
+            numeric = table is BUDGET_FIELDS and key != "reason"
+            value = read(row, 2, key, numeric)  # the value sits right of its label; further right are notes
+            if value is not None and value != "":
+                target[key] = value
+                prefix = {id(data): (), id(goal): ("goals", 0), id(budget): ("budget",)}[id(target)]
+                doc.positions[prefix + (key,)] = (row, 2)
+            break
+    if budget:
+        data["budget"] = budget
+        doc.positions.setdefault(("budget",), (header_row, 1))
+    if goal:
+        data["goals"] = [goal]
+    rows = []
+    for row in range(header_row + 1, min(ws.max_row, MAX_ROWS) + 1):
+        first = cells.get(row, 1)[0]
+        if isinstance(first, str) and _norm(first).startswith("填表说明"):
+            break
+        name_value = read(row, columns["name"], "name", False)
+        if name_value in (None, ""):
+            continue  # an unused slot
+        index = len(rows)
+        item: dict = {}
+        for key, col in columns.items():
+            value = read(row, col, key, key in NUMERIC) if key != "name" else name_value
+            if value in (None, ""):
+                continue
+            item[key] = value if key in NUMERIC else (value if isinstance(value, str) else _text(value))
+            doc.positions[("indicators", index, key)] = (row, col)
+        doc.positions[("indicators", index)] = (row, columns["name"])
+        rows.append(item)
+    data["indicators"] = rows
+    doc.positions[()] = (1, 1)
+    doc.positions[("indicators",)] = (header_row, 1)
+    return doc
+
+
+def _text(value: Any) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def _convert(value: Any, numeric: bool, where: Where, diags: Diagnostics) -> Any:
+    """A cell value as the YAML loader would have typed it: Decimal, or text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (int, float)):
+        # openpyxl hands back binary floats; their shortest repr is the number as typed.
+        try:
+            return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        except InvalidOperation:
+            return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        text = f"{value.year}年{value.month}月{value.day}日"
+        diags.add("I805", where, value=value.strftime("%Y-%m-%d"), text=text)
+        return text
+    text = str(value).strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
+        text = text[1:]  # our own formula-injection guard
+    if numeric and text:
+        typed, _ = type_plain_scalar(text)
+        return typed
+    return text

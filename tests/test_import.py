@@ -1,0 +1,112 @@
+"""Excel in: a filled form scores exactly like the same data written as YAML."""
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from conftest import EXAMPLES
+from scoring.cli import cli
+from scoring.diagnostics import Diagnostics
+from scoring.importers.form import form_bytes
+from scoring.sets import SetLoader
+from scoring.yamlload import load_file
+
+FIELDS = [("单位名称", "unit"), ("项目名称", "project"), ("主管部门", "department"), ("主管部门代码", "department_code"),
+          ("实施单位", "implementer"), ("年度", "year"), ("填报日期", "date")]
+BUDGET = [("年初预算数", "initial"), ("全年预算数", "annual"), ("调整后预算数", "adjusted"), ("全年执行数", "executed")]
+COLUMNS = ["level1", "level2", "name", "weight", "target", "adjusted_target", "actual", "given_score",
+           "evaluator_judgement", "grade", "reason", "measures"]
+
+
+def _cell_value(value):
+    return value if not isinstance(value, Decimal) else value  # openpyxl writes Decimals as numbers
+
+
+def fill_form(example: str, tmp_path):
+    """Generate the form for the example's set and type the example's data into it, as a user would."""
+    data = load_file(EXAMPLES / example, Diagnostics()).data
+    iset, _ = SetLoader().get(data["set"])
+    book = openpyxl.load_workbook(io.BytesIO(form_bytes(iset)))
+    sheet = book["自评表"]
+    labels = {sheet.cell(row=r, column=1).value: r for r in range(1, 21)}
+    for label, key in FIELDS:
+        if data.get(key) is not None:
+            value = data[key]
+            sheet.cell(row=labels[label], column=2).value = value if isinstance(value, Decimal) else str(value)
+    goal = (data.get("goals") or [{}])[0]
+    sheet.cell(row=labels["年度总体目标"], column=2).value = goal.get("target")
+    sheet.cell(row=labels["实际完成情况"], column=2).value = goal.get("actual")
+    for label, key in BUDGET:
+        if data.get("budget", {}).get(key) is not None:
+            sheet.cell(row=labels[label], column=2).value = data["budget"][key]
+    header = next(r for r in range(1, 40) if sheet.cell(row=r, column=3).value == "三级指标")
+    rows = data["indicators"]
+    last = header + 1
+    while sheet.cell(row=last, column=1).value and not str(sheet.cell(row=last, column=1).value).startswith("填表说明"):
+        last += 1
+    for r in range(header + 1, last):  # clear the prefilled slots and fixed rows, then type ours
+        for c in range(1, 13):
+            sheet.cell(row=r, column=c).value = None
+    assert last - header - 1 >= len(rows)
+    for offset, row in enumerate(rows):
+        for c, key in enumerate(COLUMNS, start=1):
+            if row.get(key) is not None:
+                sheet.cell(row=header + 1 + offset, column=c).value = row[key]
+    path = tmp_path / f"{example[:-5]}.xlsx"
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("example", ["shanxi-2023-xuncha-project.yaml", "hubei-2020-xuncha-project.yaml",
+                                     "sichuan-2021-xuncha-inspection.yaml"])
+def test_filled_form_scores_like_yaml(pipeline, tmp_path, example):
+    from_yaml = pipeline.run(EXAMPLES / example).result
+    outcome = pipeline.run(fill_form(example, tmp_path))
+    assert outcome.result is not None, [d.format() for d in outcome.diagnostics]
+    result = outcome.result
+    assert result.total == from_yaml.total
+    assert [(r.name, r.score, r.rule_score, r.status) for r in result.rows] == \
+        [(r.name, r.score, r.rule_score, r.status) for r in from_yaml.rows]
+    if from_yaml.budget is not None:
+        assert (result.budget.rate, result.budget.score) == (from_yaml.budget.rate, from_yaml.budget.score)
+
+
+def test_problems_in_a_form_point_at_cells(pipeline, tmp_path):
+    path = fill_form("shanxi-2023-xuncha-project.yaml", tmp_path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["自评表"]
+    header = next(r for r in range(1, 40) if sheet.cell(row=r, column=3).value == "三级指标")
+    sheet.cell(row=header + 1, column=7).value = "约七台"
+    book.save(path)
+    outcome = pipeline.run(path)
+    lines = [d.format().splitlines()[0] for d in outcome.diagnostics if d.code == "V501"]
+    assert lines == [f"{path}:表「自评表」G{header + 1}: 错误 V501 实际完成值「约七台」无法识别为数值"]
+
+
+def test_import_writes_yaml_that_scores_the_same(tmp_path):
+    path = fill_form("shanxi-2023-xuncha-project.yaml", tmp_path)
+    out = tmp_path / "imported.yaml"
+    result = CliRunner().invoke(cli, ["import", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith("# 由 jixiao import 从 shanxi-2023-xuncha-project.xlsx 导入")
+    scored = CliRunner().invoke(cli, ["score", str(out), "--format", "json"])
+    assert '"total": "92.07"' in scored.stdout
+
+
+def test_form_command_writes_a_workbook(tmp_path):
+    out = tmp_path / "f.xlsx"
+    result = CliRunner().invoke(cli, ["form", "hunan-department-scorecard", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out)
+    assert book["自评表"]["B3"].value == "hunan-department-scorecard"
+    assert CliRunner().invoke(cli, ["form", "no-such-set", "-o", str(out)]).exit_code == 2
+
+
+def test_notes_beside_the_budget_are_not_read_as_figures(pipeline, tmp_path):
+    path = fill_form("hunan-2021-xuncha-scorecard.yaml", tmp_path)
+    outcome = pipeline.run(path)
+    assert outcome.result is not None, [d.format() for d in outcome.diagnostics if d.severity == "error"]
+    assert "budget" not in outcome.submission.data or "initial" not in outcome.submission.data["budget"]
+    assert outcome.result.total == Decimal("98.00")
