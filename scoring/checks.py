@@ -93,6 +93,8 @@ def table_weights_add_up(result: ScoreResult, sub: Submission, iset: IndicatorSe
         return
     doc = sub.doc
     rows = result.rows
+    if any(r.weight is None for r in rows):
+        return  # weights not printed (W409 says so): nothing to add up
     for index, goal in enumerate(result.goals):
         if goal.weight is not None and index < len(sub.goals):
             if goal.row_weight != goal.weight:

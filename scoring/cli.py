@@ -17,12 +17,14 @@ EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
 _SETS_OPTION = click.option("--sets", "set_dirs", multiple=True, type=click.Path(file_okay=False),
                             help="额外的指标体系目录（可重复），优先于内置体系。")
+_SET_OPTION = click.option("--set", "default_set", default="mof-project", show_default=True,
+                           help="表格（CSV、Excel）本身没写指标体系时使用的体系编号。")
 
 
-def _pipeline(set_dirs):
+def _pipeline(set_dirs, default_set: str = "mof-project"):
     from .pipeline import Pipeline
 
-    return Pipeline(set_dirs)
+    return Pipeline(set_dirs, default_set)
 
 
 def _exit_code(outcomes, strict: bool) -> int:
@@ -60,11 +62,12 @@ def cli():
 @click.option("-v", "--verbose", is_flag=True, help="同时显示「提示」级信息。")
 @click.option("--strict", is_flag=True, help="有警告时也以退出码 1 结束。")
 @_SETS_OPTION
-def score(files, fmt, explain, verbose, strict, set_dirs):
-    """为一个或多个自评表（YAML，或 jixiao form 生成并填好的 .xlsx）计分。"""
+@_SET_OPTION
+def score(files, fmt, explain, verbose, strict, set_dirs, default_set):
+    """为一个或多个自评表计分：YAML、jixiao form 生成并填好的 .xlsx，或一行一个指标的 CSV/Excel 表。"""
     from .report import render_diagnostics, render_text, summary_line
 
-    pipeline = _pipeline(set_dirs)
+    pipeline = _pipeline(set_dirs, default_set)
     outcomes = [_check_one(pipeline, f) for f in files]
     if fmt == "json":
         _echo_json(outcomes)
@@ -87,11 +90,12 @@ def score(files, fmt, explain, verbose, strict, set_dirs):
 @click.option("-v", "--verbose", is_flag=True, help="同时显示「提示」级信息。")
 @click.option("--strict", is_flag=True, help="有警告时也以退出码 1 结束。")
 @_SETS_OPTION
-def check(files, fmt, verbose, strict, set_dirs):
+@_SET_OPTION
+def check(files, fmt, verbose, strict, set_dirs, default_set):
     """只检查自评表或指标体系文件，列出全部问题，不输出得分表。"""
     from .report import render_diagnostics, summary_line
 
-    pipeline = _pipeline(set_dirs)
+    pipeline = _pipeline(set_dirs, default_set)
     outcomes = [_check_one(pipeline, f) for f in files]
     if fmt == "json":
         click.echo(json.dumps([{"file": o.file, "ok": not o.has_errors,
@@ -135,13 +139,14 @@ def _formats(value: str) -> list[str]:
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="单位或财政局自己的模板目录，优先于内置模板。")
 @_SETS_OPTION
-def render(files, to, output, templates_dir, set_dirs):
+@_SET_OPTION
+def render(files, to, output, templates_dir, set_dirs, default_set):
     """把自评表渲染为可公开的附件（HTML、PDF、Excel、Word、Markdown）。"""
     from .render.output import render_to_files
     from .report import compact_counts
 
     formats = _formats(to)
-    pipeline = _pipeline(set_dirs)
+    pipeline = _pipeline(set_dirs, default_set)
     target = Path(output) if output else None
     single = len(files) == 1 and len(formats) == 1
     failed = False
@@ -187,7 +192,8 @@ def form(set_id, output, set_dirs):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="输出的自评表 YAML 文件。")
 @_SETS_OPTION
-def import_(file, output, set_dirs):
+@_SET_OPTION
+def import_(file, output, set_dirs, default_set):
     """把填好的 Excel 填报表转换为自评表 YAML，并检查其中的问题。"""
     from .diagnostics import Diagnostics
     from .importers.export import to_yaml
@@ -199,12 +205,12 @@ def import_(file, output, set_dirs):
     if target.resolve() == Path(file).resolve():
         raise click.UsageError("输出文件不能是输入文件本身。")
     diags = Diagnostics()
-    doc = load_submission(file, diags)
+    doc = load_submission(file, diags, default_set)
     if doc is None:
         click.echo(render_diagnostics(diags.items), err=True)
         sys.exit(EXIT_DATA)
     atomic_write(target, to_yaml(doc.data, Path(file).name).encode("utf-8"))
-    outcome = _pipeline(set_dirs).run(file)
+    outcome = _pipeline(set_dirs, default_set).run(file)
     click.echo(f"已导入：{file} → {target}（{summary_line(outcome.diagnostics)}）")
     text = render_diagnostics(outcome.diagnostics)
     if text:

@@ -100,6 +100,7 @@ _define("W405", ERROR, "要素法各要素分值合计 {total}，与分值 {weig
 _define("W406", ERROR, "某一档（或选项）的得分 {points} 超过分值 {weight}", "")
 _define("W407", WARNING, "分值 {weight} 与指标体系规定的 {fixed} 不一致，按 {fixed} 计", "")
 _define("W408", ERROR, "等级下限不能重复：{detail}", "")
+_define("W409", WARNING, "未填分值，按自评得分 {given} 计，无法核验", "表中只印了得分、没有各行分值时，总分为各行自评得分之和。")
 
 # -- V: values -------------------------------------------------------------------
 _define("V501", ERROR, "{field}「{raw}」无法识别为数值",
@@ -160,7 +161,9 @@ _define("I803", ERROR, "在工作簿中找不到填报表的表头（查找了�
 _define("I804", ERROR, "公式单元格没有保存计算结果：{formula}",
         "请在 Excel 中打开并保存一次（让公式算出结果），或把公式改为数值。")
 _define("I805", WARNING, "Excel 日期 {value} 按文字「{text}」读取", "指标值、完成值请写成文字，例如「2021年12月31日前」。")
-_define("I806", ERROR, "不支持的文件类型「{suffix}」", "可读取 .yaml、.yml、.xlsx 文件。")
+_define("I806", ERROR, "不支持的文件类型「{suffix}」", "可读取 .yaml、.yml、.xlsx、.csv 文件。")
+_define("I807", WARNING, "CSV 文件不是 UTF-8 编码，已按 GBK（GB18030）读取", "建议另存为 UTF-8 编码的 CSV。")
+_define("I808", ERROR, "CSV 文件无法识别编码（既不是 UTF-8 也不是 GBK）", "请在 Excel/WPS 中另存为「CSV UTF-8」格式。")
 
 
 @dataclass

@@ -239,6 +239,13 @@ class Scorer:
                 "不适用，不计分，总分按适用分值折算"
             return res
         if weight is None:
+            if row.given_score is not None and row.given_score >= 0:
+                # Published tables often print scores without weights: keep the score, say it is unchecked.
+                self.diags.add("W409", self.where(row.path, "given_score"), given=fmt_short(row.given_score))
+                res.score, res.basis, res.flags = row.given_score, "given", ["unverified", "no_weight"]
+                res.explain = "未填分值，按自评得分计，无法核验"
+                res.met = None
+                return res
             self.diags.add("V508", self.where(row.path, "weight"), field="分值")
             res.basis = "none"
             return res

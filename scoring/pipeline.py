@@ -33,8 +33,9 @@ class FileOutcome:
 
 
 class Pipeline:
-    def __init__(self, set_dirs=()):
+    def __init__(self, set_dirs=(), default_set: str = "mof-project"):
         self.sets = SetLoader(set_dirs)
+        self.default_set = default_set  # for spreadsheets and CSV tables that do not name their set
         self._linted: set[str] = set()
 
     def resolve_set(self, set_id: str, diags: Diagnostics, at) -> IndicatorSet | None:
@@ -55,7 +56,7 @@ class Pipeline:
     def run(self, path: str | Path) -> FileOutcome:
         diags = Diagnostics()
         outcome = FileOutcome(file=str(path))
-        doc = load_submission(path, diags)
+        doc = load_submission(path, diags, self.default_set)
         if doc is not None and schema.validate(doc, "submission", diags):
             sub = Submission.from_document(doc)
             outcome.submission = sub

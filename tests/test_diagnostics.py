@@ -1135,7 +1135,7 @@ def test_I806_unsupported_type(tmp_path):
     path = tmp_path / "table.ods"
     path.write_bytes(b"PK")
     outcome = Pipeline().run(path)
-    expect(outcome.diagnostics, "I806", ERROR, "不支持的文件类型「.ods」", hint="可读取 .yaml、.yml、.xlsx 文件。")
+    expect(outcome.diagnostics, "I806", ERROR, "不支持的文件类型「.ods」", hint="可读取 .yaml、.yml、.xlsx、.csv 文件。")
 
 
 def test_spreadsheet_value_problems_point_at_the_cell(tmp_path):
@@ -1144,6 +1144,30 @@ def test_spreadsheet_value_problems_point_at_the_cell(tmp_path):
     outcome = Pipeline().run(path)
     d = expect(outcome.diagnostics, "V501", ERROR, "实际完成值「约七台」无法识别为数值")
     assert d.format().splitlines()[0] == f"{path}:表「自评表」G4: 错误 V501 实际完成值「约七台」无法识别为数值"
+
+
+def test_W409_scores_without_weights(tmp_path):
+    path = tmp_path / "flat.csv"
+    path.write_text("一级指标,二级指标,三级指标,年度指标值,实际完成值,得分\n产出指标,数量指标,甲,≥10台,10台,40\n",
+                    encoding="utf-8")
+    outcome = Pipeline().run(path)
+    d = expect(outcome.diagnostics, "W409", WARNING, "未填分值，按自评得分 40 计，无法核验")
+    assert (d.line, d.col) == (2, 6)  # CSV: line 2, column 6
+
+
+def test_I807_gbk_csv(tmp_path):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("一级指标,二级指标,三级指标,分值,年度指标值,实际完成值\n产出指标,数量指标,甲,50,10台,10台\n".encode("gbk"))
+    outcome = Pipeline().run(path)
+    expect(outcome.diagnostics, "I807", WARNING, "CSV 文件不是 UTF-8 编码，已按 GBK（GB18030）读取")
+    assert outcome.result.rows[0].name == "甲"
+
+
+def test_I808_undecodable_csv(tmp_path):
+    path = tmp_path / "binary.csv"
+    path.write_bytes(b"\xff\xfe\xff\x00\x81")
+    outcome = Pipeline().run(path)
+    expect(outcome.diagnostics, "I808", ERROR, "CSV 文件无法识别编码（既不是 UTF-8 也不是 GBK）")
 
 
 def test_every_code_is_exercised(request):

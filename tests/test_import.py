@@ -110,3 +110,60 @@ def test_notes_beside_the_budget_are_not_read_as_figures(pipeline, tmp_path):
     assert outcome.result is not None, [d.format() for d in outcome.diagnostics if d.severity == "error"]
     assert "budget" not in outcome.submission.data or "initial" not in outcome.submission.data["budget"]
     assert outcome.result.total == Decimal("98.00")
+
+
+FLAT = EXAMPLES.parent / "tests" / "data" / "flat"
+PUBLISHED = {"hubei-2020-xuncha-department": ("hubei-department", "93.9"),
+             "hubei-2020-xuncha-project": ("hubei-project", "92.5"),
+             "hubei-2020-office-department": ("hubei-department", "95.22"),
+             "hubei-2020-office-project": ("hubei-project", "89.4"),
+             "hunan-2021-xuncha-scorecard": ("hunan-department-scorecard", "98.00"),
+             "shanxi-2023-xuncha-project": ("shanxi-project", "92.07")}
+
+
+@pytest.mark.parametrize("stem", sorted(PUBLISHED))
+def test_flat_csv_of_each_seed_scores_to_its_published_total(stem):
+    import json
+
+    set_id, total = PUBLISHED[stem]
+    result = CliRunner().invoke(cli, ["score", str(FLAT / f"{stem}.csv"), "--set", set_id, "--format", "json"])
+    data = json.loads(result.stdout)
+    assert (data["set"], data["total"]) == (set_id, total)
+    codes = {d["code"] for d in data["diagnostics"]}
+    if stem.startswith("hubei"):
+        assert "W409" in codes  # no weights printed: the scores stand unchecked
+        assert all(r["basis"] == "given" for r in data["indicators"])
+    else:
+        assert "W409" not in codes
+
+
+def test_flat_table_rows_inherit_merged_levels(pipeline):
+    outcome = pipeline.run(FLAT / "shanxi-2023-xuncha-project.csv")
+    rows = outcome.result.rows
+    assert [(r.level1, r.level2) for r in rows[:3]] == [("产出指标", "数量指标")] * 3
+    assert outcome.submission.data["budget"] == {"annual": Decimal(50), "executed": Decimal("22.873"),
+                                                 "score": Decimal("4.57")}
+
+
+def test_flat_table_given_scores_stand_and_differences_are_reported():
+    from scoring.pipeline import Pipeline
+
+    outcome = Pipeline(default_set="shanxi-project").run(FLAT / "shanxi-2023-xuncha-project.csv")
+    row = next(r for r in outcome.result.rows if r.name == "办公设备购置数量")
+    assert (row.score, row.rule_score, row.basis) == (Decimal("3.5"), Decimal("3.18"), "judgement")
+    assert any(d.code == "G603" and "规则得分为 3.18" in d.message for d in outcome.diagnostics)
+
+
+def test_csv_with_bom_and_in_gbk(tmp_path):
+    from scoring.pipeline import Pipeline
+
+    text = (FLAT / "shanxi-2023-xuncha-project.csv").read_text(encoding="utf-8")
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(text.replace("≥", ">=").replace("→", "=").encode("gbk"))
+    pipeline = Pipeline(default_set="shanxi-project")
+    assert pipeline.run(bom).result.total == Decimal("92.07")
+    outcome = pipeline.run(gbk)
+    assert outcome.result.total == Decimal("92.07")
+    assert [d.code for d in outcome.diagnostics if d.code == "I807"] == ["I807"]

@@ -10,7 +10,8 @@ MAX_XLSX_BYTES = 20 * 1024 * 1024
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls")
 
 
-def load_submission(path: str | Path, diags: Diagnostics) -> Document | None:
+def load_submission(path: str | Path, diags: Diagnostics, default_set: str | None = "mof-project") -> Document | None:
+    """`default_set` names the set of a table that does not say (flat tables)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in SPREADSHEETS:
@@ -24,8 +25,12 @@ def load_submission(path: str | Path, diags: Diagnostics) -> Document | None:
             return None
         from .xlsx_form import read_form
 
-        return read_form(path, diags)
-    if suffix in (".csv", ".xlsb", ".ods", ".docx", ".pdf"):
+        return read_form(path, diags, default_set)
+    if suffix == ".csv":
+        from .csv_table import read_csv
+
+        return read_csv(path, diags, default_set)
+    if suffix in (".xlsb", ".ods", ".docx", ".pdf"):
         diags.add("I806", Where(str(path)), suffix=suffix)
         return None
     return load_file(path, diags)

@@ -59,6 +59,8 @@ class _Cells:
     def __init__(self, values_ws, formulas_ws):
         self.values = values_ws
         self.formulas = formulas_ws
+        self.max_row = min(values_ws.max_row, MAX_ROWS)
+        self.max_col = min(values_ws.max_column, MAX_COLS)
 
     def get(self, row: int, col: int) -> tuple[Any, str | None]:
         """(cached value, formula text if the cell is a formula without a cached value)."""
@@ -70,7 +72,21 @@ class _Cells:
         return value, None
 
 
-def read_form(path: str | Path, diags: Diagnostics) -> Document | None:
+class RowCells:
+    """A table already read as rows of values (a CSV file), with the same interface as a sheet."""
+
+    def __init__(self, rows: list[list[Any]]):
+        self.rows = rows[:MAX_ROWS]
+        self.max_row = len(self.rows)
+        self.max_col = min(max((len(r) for r in self.rows), default=0), MAX_COLS)
+
+    def get(self, row: int, col: int) -> tuple[Any, str | None]:
+        line = self.rows[row - 1] if 0 < row <= len(self.rows) else []
+        value = line[col - 1] if 0 < col <= len(line) else None
+        return (value if value != "" else None), None
+
+
+def read_form(path: str | Path, diags: Diagnostics, default_set: str | None = None) -> Document | None:
     path = Path(path)
     name = str(path)
     if path.suffix.lower() == ".xls":
@@ -88,10 +104,10 @@ def read_form(path: str | Path, diags: Diagnostics) -> Document | None:
         diags.add("I802", Where(name), reason=_reason(exc))
         return None
     for ws in _sheet_order(values_book):
-        header = _find_header(ws)
+        cells = _Cells(ws, formulas_book[ws.title])
+        header = find_header(cells)
         if header is not None:
-            cells = _Cells(ws, formulas_book[ws.title])
-            return _read_sheet(name, ws.title, cells, ws, header, diags)
+            return read_table(name, ws.title, cells, header, diags, default_set)
     diags.add("I803", Where(name), names="、".join(n[0] for n in COLUMNS.values()))
     return None
 
@@ -110,20 +126,31 @@ def _sheet_order(book):
     return preferred + [ws for ws in book.worksheets if ws.title != "自评表"]
 
 
-def _find_header(ws) -> tuple[int, dict[str, int]] | None:
-    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, MAX_ROWS), max_col=MAX_COLS):
+def find_header(cells) -> tuple[int, dict[str, int]] | None:
+    """The first row naming at least three known columns, one of them 三级指标."""
+    for row in range(1, cells.max_row + 1):
         columns: dict[str, int] = {}
-        for cell in row:
-            if isinstance(cell.value, str):
-                key = _header_key(cell.value)
+        for col in range(1, cells.max_col + 1):
+            value = cells.get(row, col)[0]
+            if isinstance(value, str):
+                key = _header_key(value)
                 if key and key not in columns:
-                    columns[key] = cell.column
+                    columns[key] = col
         if "name" in columns and len(columns) >= 3:
-            return row[0].row, columns
+            return row, columns
     return None
 
 
-def _read_sheet(file: str, sheet: str, cells: _Cells, ws, header, diags: Diagnostics) -> Document:
+BUDGET_ROW = ("预算执行率", "预算执行情况", "预算执行")
+IMPORTED_SCORE = "导入的表中自评得分"
+
+
+def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
+               default_set: str | None = None) -> Document:
+    """Submission data from a table: label rows above the header (forms), then one row per indicator.
+
+    Blank 一级/二级 cells (merged cells in published tables) take the value of the row above; a row
+    whose 一级 or 三级 is 预算执行率 carries the budget (分值, 预算数, 执行数, 得分)."""
     header_row, columns = header
     doc = Document(file=file, data={}, sheet=sheet)
     data = doc.data
@@ -159,27 +186,58 @@ def _read_sheet(file: str, sheet: str, cells: _Cells, ws, header, diags: Diagnos
     if goal:
         data["goals"] = [goal]
     rows = []
-    for row in range(header_row + 1, min(ws.max_row, MAX_ROWS) + 1):
+    above = {"level1": None, "level2": None}
+    for row in range(header_row + 1, cells.max_row + 1):
         first = cells.get(row, 1)[0]
         if isinstance(first, str) and _norm(first).startswith("填表说明"):
             break
         name_value = read(row, columns["name"], "name", False)
+        level1 = read(row, columns["level1"], "level1", False) if "level1" in columns else None
+        if any(_norm(v).startswith(_norm(b)) for v in (level1, name_value) if isinstance(v, str) for b in BUDGET_ROW):
+            _budget_row(row, columns, read, data, doc)
+            continue
         if name_value in (None, ""):
-            continue  # an unused slot
+            continue  # an unused slot or an empty line
         index = len(rows)
         item: dict = {}
         for key, col in columns.items():
             value = read(row, col, key, key in NUMERIC) if key != "name" else name_value
+            if value in (None, "") and key in above and above[key] is not None:
+                value, col = above[key]  # a merged or blank 一级/二级 cell belongs to the row above
             if value in (None, ""):
                 continue
+            if key in above:
+                above[key] = (value, col)
             item[key] = value if key in NUMERIC else (value if isinstance(value, str) else _text(value))
             doc.positions[("indicators", index, key)] = (row, col)
+        if "given_score" in item and "evaluator_judgement" not in columns:
+            # A published table's printed score is the table's own: it stands, and differences are reported.
+            item["evaluator_judgement"] = IMPORTED_SCORE
         doc.positions[("indicators", index)] = (row, columns["name"])
         rows.append(item)
     data["indicators"] = rows
+    if "set" not in data and default_set:
+        data["set"] = default_set
+    printed = data.get("budget", {}).get("score")
+    if "precision" not in data and isinstance(printed, Decimal):
+        # The table rounds as its printed 预算执行 score does (13.9 → one decimal, 4.57 → two).
+        data["precision"] = Decimal(min(4, max(0, -printed.as_tuple().exponent)))
+    if "unit" not in data:
+        data["unit"] = Path(file).stem  # a flat table names no unit: the file name stands in
     doc.positions[()] = (1, 1)
     doc.positions[("indicators",)] = (header_row, 1)
     return doc
+
+
+def _budget_row(row: int, columns: dict, read, data: dict, doc: Document) -> None:
+    budget = data.setdefault("budget", {})
+    for key, field in (("target", "annual"), ("actual", "executed"), ("given_score", "score")):
+        if key in columns:
+            value = read(row, columns[key], field, True)
+            if value not in (None, ""):
+                budget[field] = value
+                doc.positions[("budget", field)] = (row, columns[key])
+    doc.positions.setdefault(("budget",), (row, 1))
 
 
 def _text(value: Any) -> str:
