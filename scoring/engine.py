@@ -244,7 +244,7 @@ class Scorer:
                 self.diags.add("W409", self.where(row.path, "given_score"), given=fmt_short(row.given_score))
                 res.score, res.basis, res.flags = row.given_score, "given", ["unverified", "no_weight"]
                 res.explain = "未填分值，按自评得分计，无法核验"
-                res.met = None
+                res.met = meets(target, actual)
                 return res
             self.diags.add("V508", self.where(row.path, "weight"), field="分值")
             res.basis = "none"

@@ -167,3 +167,25 @@ def test_csv_with_bom_and_in_gbk(tmp_path):
     outcome = pipeline.run(gbk)
     assert outcome.result.total == Decimal("92.07")
     assert [d.code for d in outcome.diagnostics if d.code == "I807"] == ["I807"]
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
+def test_published_layout_sheet_reads_back(tmp_path, example):
+    """A 自评表 in its region's published layout (as `jixiao render --to xlsx` draws it, merged cells,
+    budget block above the indicators, region column names) imports to the same scores."""
+    from scoring.pipeline import Pipeline
+    from scoring.render.output import render_bytes
+
+    pipeline = Pipeline()
+    original = pipeline.run(EXAMPLES / example)
+    sheet = tmp_path / f"{example[:-5]}.xlsx"
+    sheet.write_bytes(render_bytes(original, "xlsx"))
+    imported = Pipeline(default_set=original.set.id).run(sheet)
+    assert imported.result is not None, [d.format() for d in imported.diagnostics if d.severity == "error"]
+    assert imported.result.total == original.result.total
+    assert [(r.name, r.score, r.status) for r in imported.result.rows] == \
+        [(r.name, r.score, r.status) for r in original.result.rows]
+    if original.result.budget is not None:
+        assert imported.result.budget.rate == original.result.budget.rate
+    assert imported.submission.data["unit"] in (original.submission.unit, original.submission.data.get("implementer"),
+                                                original.submission.unit.replace("（", "(").replace("）", ")"))

@@ -43,4 +43,6 @@ def read_csv(path: str | Path, diags: Diagnostics, default_set: str | None = Non
     if header is None:
         diags.add("I803", Where(name), names="、".join(n[0] for n in COLUMNS.values()))
         return None
-    return read_table(name, None, cells, header, diags, default_set)
+    doc = read_table(name, None, cells, header, diags, default_set)
+    doc.data.pop("_unit_fallback", None)
+    return doc

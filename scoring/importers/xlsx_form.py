@@ -7,6 +7,7 @@ the cell it came from: problems point at 表「自评表」G25, not at a line nu
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 import zipfile
 from decimal import Decimal, InvalidOperation
@@ -18,12 +19,16 @@ from ..yamlload import Document, type_plain_scalar
 
 MAX_ROWS, MAX_COLS = 5000, 40
 
-FIELDS = {"指标体系编号": "set", "指标体系": "set", "单位名称": "unit", "项目名称": "project", "主管部门": "department",
-          "主管部门代码": "department_code", "实施单位": "implementer", "预算单位": "implementer", "年度": "year",
-          "填报日期": "date"}
-GOAL_FIELDS = {"年度总体目标": "target", "年度目标": "target", "实际完成情况": "actual"}
-BUDGET_FIELDS = {"年初预算数": "initial", "全年预算数": "annual", "调整后预算数": "adjusted", "全年执行数": "executed",
-                 "执行数": "executed", "执行率偏差原因": "reason"}
+FIELDS = {"指标体系编号": "set", "指标体系": "set", "单位名称": "unit", "部门(单位)名称": "unit", "项目名称": "project",
+          "项目支出名称": "project", "主管部门": "department", "主管部门及代码": "department",
+          "主管部门代码": "department_code", "实施单位": "implementer", "项目实施单位": "implementer",
+          "预算单位": "implementer", "年度": "year", "填报日期": "date"}
+GOAL_FIELDS = {"年度总体目标": "target", "年度目标": "target", "实际完成情况": "actual", "全年预期目标": "target",
+               "全年实际完成目标": "actual"}
+BUDGET_FIELDS = {"年初预算数": "initial", "全年预算数": "annual", "预算数": "annual", "调整后预算数": "adjusted",
+                 "全年执行数": "executed", "执行数": "executed", "得分": "score", "执行率偏差原因": "reason"}
+ALL_LABELS = set(FIELDS) | set(GOAL_FIELDS) | set(BUDGET_FIELDS) | {"执行率", "分值", "资金结(转)余", "目标申报数",
+                                                                 "预算编制数"}
 # Header texts seen in real tables for each column, first the form's own.
 COLUMNS = {
     "level1": ("一级指标",), "level2": ("二级指标",), "name": ("三级指标",),
@@ -34,7 +39,8 @@ COLUMNS = {
     "given_score": ("自评得分", "得分"),
     "evaluator_judgement": ("评价人判断理由",),
     "grade": ("定性评价档次",),
-    "reason": ("偏差原因分析", "偏差原因分析及改进措施", "未完成原因及改进措施", "未完成原因分析", "扣分原因"),
+    "reason": ("偏差原因分析", "偏差原因分析及改进措施", "未完成原因及改进措施", "未完成原因分析", "扣分原因",
+               "扣分原因和其他说明"),
     "measures": ("改进措施",),
 }
 NUMERIC = {"weight", "given_score"}
@@ -107,9 +113,37 @@ def read_form(path: str | Path, diags: Diagnostics, default_set: str | None = No
         cells = _Cells(ws, formulas_book[ws.title])
         header = find_header(cells)
         if header is not None:
-            return read_table(name, ws.title, cells, header, diags, default_set)
+            doc = read_table(name, ws.title, cells, header, diags, default_set)
+            others = [w for w in values_book.worksheets if w is not ws]
+            _fields_from_other_sheets(doc, others, formulas_book, diags)
+            return doc
     diags.add("I803", Where(name), names="、".join(n[0] for n in COLUMNS.values()))
     return None
+
+
+def _fields_from_other_sheets(doc: Document, sheets, formulas_book, diags: Diagnostics) -> None:
+    """Header fields the table's own sheet lacks, from the workbook's other sheets (湖南: the 自评表
+    names the unit, the 评分表 holds the indicators). Their cells are on another sheet, so they get
+    no position of their own."""
+    data = doc.data
+    wanted = {key for key in FIELDS.values() if key not in data or data.get(f"_{key}_fallback")}
+    for ws in sheets:
+        cells = _Cells(ws, formulas_book[ws.title])
+        for row in range(1, min(cells.max_row, 60) + 1):
+            for col in range(1, cells.max_col + 1):
+                text = cells.get(row, col)[0]
+                key = FIELDS.get(_label(text)) if isinstance(text, str) else None
+                if key is None or key not in wanted:
+                    continue
+                found = _value_for(cells, row, col, cells.max_row + 1, False)
+                if found is not None:
+                    value = _convert(cells.get(*found)[0], False, Where(doc.file, *found, "", ws.title), diags)
+                    if value not in (None, ""):
+                        data[key] = value
+                        wanted.discard(key)
+    for key in list(data):
+        if key.startswith("_") and key.endswith("_fallback"):
+            del data[key]
 
 
 def _reason(exc: Exception) -> str:
@@ -124,6 +158,54 @@ def _reason(exc: Exception) -> str:
 def _sheet_order(book):
     preferred = [ws for ws in book.worksheets if ws.title == "自评表"]
     return preferred + [ws for ws in book.worksheets if ws.title != "自评表"]
+
+
+_LABEL_TAIL = re.compile(r"[(（][^()（）]*[)）]$")
+
+
+def _label(text: str) -> str:
+    """`预算数（A）` → 预算数, `得分（20分*执行率）` → 得分, `全年预算数（万元）` → 全年预算数, `资金总额:` → 资金总额."""
+    label = _norm(text).rstrip(":：")
+    while True:
+        shorter = _LABEL_TAIL.sub("", label)
+        if shorter == label or not shorter:
+            return label
+        label = shorter
+
+
+_INLINE = re.compile(r"([^：:\s]{2,12})[：:]\s*([^\s：:][^：:]*?)(?=\s+[^：:\s]{2,12}[：:]|\s*$)")
+
+
+def _inline_fields(text: str, row: int, col: int, tables, doc: Document) -> bool:
+    """`单位名称：某单位　　填报日期：2021年4月` in one cell (the line above a table)."""
+    found = False
+    for label, value in _INLINE.findall(unicodedata.normalize("NFKC", text)):
+        for table, target, prefix in tables[:1]:
+            key = table.get(_label(label))
+            if key and key not in target and value.strip():
+                target[key] = value.strip()
+                doc.positions[prefix + (key,)] = (row, col)
+                found = True
+    return found
+
+
+def _value_for(cells, row: int, col: int, header_row: int, numeric: bool) -> tuple[int, int] | None:
+    """Where a label's value is: a number under a column heading (published budget blocks),
+    else the first filled cell to its right (label | value rows, forms)."""
+    if numeric:
+        for below in range(row + 1, min(row + 4, header_row)):
+            value = cells.get(below, col)[0]
+            if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+                return below, col
+            if isinstance(value, str) and _label(value) in ALL_LABELS:
+                break
+    for right in range(col + 1, min(col + 6, cells.max_col + 1)):
+        value, formula = cells.get(row, right)
+        if value not in (None, "") or formula is not None:
+            if isinstance(value, str) and _label(value) in ALL_LABELS:
+                return None  # the next label, not a value
+            return row, right
+    return None
 
 
 def find_header(cells) -> tuple[int, dict[str, int]] | None:
@@ -142,6 +224,7 @@ def find_header(cells) -> tuple[int, dict[str, int]] | None:
 
 
 BUDGET_ROW = ("预算执行率", "预算执行情况", "预算执行")
+_WEIGHT_TAIL = re.compile(r"\s*[(（]\s*\d+(\.\d+)?\s*分\s*[)）]\s*$")
 IMPORTED_SCORE = "导入的表中自评得分"
 
 
@@ -167,19 +250,28 @@ def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
 
     goal: dict = {}
     budget: dict = {}
+    tables = ((FIELDS, data, ()), (GOAL_FIELDS, goal, ("goals", 0)), (BUDGET_FIELDS, budget, ("budget",)))
     for row in range(1, header_row):
-        label = _norm(cells.get(row, 1)[0])
-        for table, target in ((FIELDS, data), (GOAL_FIELDS, goal), (BUDGET_FIELDS, budget)):
-            key = next((k for text, k in table.items() if label == _norm(text)), None)
-            if key is None:
+        for col in range(1, cells.max_col + 1):
+            text = cells.get(row, col)[0]
+            if not isinstance(text, str):
                 continue
-            numeric = table is BUDGET_FIELDS and key != "reason"
-            value = read(row, 2, key, numeric)  # the value sits right of its label; further right are notes
-            if value is not None and value != "":
-                target[key] = value
-                prefix = {id(data): (), id(goal): ("goals", 0), id(budget): ("budget",)}[id(target)]
-                doc.positions[prefix + (key,)] = (row, 2)
-            break
+            if _inline_fields(text, row, col, tables, doc):
+                continue
+            label = _label(text)
+            for table, target, prefix in tables:
+                key = table.get(label)
+                if key is None or key in target:
+                    continue
+                numeric = table is BUDGET_FIELDS and key != "reason"
+                found = _value_for(cells, row, col, header_row, numeric)
+                if found is not None:
+                    value_row, value_col = found
+                    value = read(value_row, value_col, key, numeric)
+                    if value not in (None, "") and (not numeric or isinstance(value, Decimal)):
+                        target[key] = value
+                        doc.positions[prefix + (key,)] = (value_row, value_col)
+                break
     if budget:
         data["budget"] = budget
         doc.positions.setdefault(("budget",), (header_row, 1))
@@ -196,8 +288,8 @@ def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
         if any(_norm(v).startswith(_norm(b)) for v in (level1, name_value) if isinstance(v, str) for b in BUDGET_ROW):
             _budget_row(row, columns, read, data, doc)
             continue
-        if name_value in (None, ""):
-            continue  # an unused slot or an empty line
+        if name_value in (None, "") or (isinstance(name_value, str) and _header_key(name_value) == "name"):
+            continue  # an unused slot, an empty line, or the header again (a second goal block)
         index = len(rows)
         item: dict = {}
         for key, col in columns.items():
@@ -206,6 +298,8 @@ def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
                 value, col = above[key]  # a merged or blank 一级/二级 cell belongs to the row above
             if value in (None, ""):
                 continue
+            if key in above and isinstance(value, str):
+                value = _WEIGHT_TAIL.sub("", value)  # 「产出指标（40分）」 names 产出指标
             if key in above:
                 above[key] = (value, col)
             item[key] = value if key in NUMERIC else (value if isinstance(value, str) else _text(value))
@@ -223,7 +317,10 @@ def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
         # The table rounds as its printed 预算执行 score does (13.9 → one decimal, 4.57 → two).
         data["precision"] = Decimal(min(4, max(0, -printed.as_tuple().exponent)))
     if "unit" not in data:
-        data["unit"] = Path(file).stem  # a flat table names no unit: the file name stands in
+        # 山西/四川 tables name the 预算单位 only; a flat table names none: the file name stands in
+        # (another sheet of the workbook may still name it: see _fields_from_other_sheets).
+        data["unit"] = data.get("implementer") or Path(file).stem
+        data["_unit_fallback"] = True
     doc.positions[()] = (1, 1)
     doc.positions[("indicators",)] = (header_row, 1)
     return doc
