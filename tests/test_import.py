@@ -189,3 +189,55 @@ def test_published_layout_sheet_reads_back(tmp_path, example):
         assert imported.result.budget.rate == original.result.budget.rate
     assert imported.submission.data["unit"] in (original.submission.unit, original.submission.data.get("implementer"),
                                                 original.submission.unit.replace("（", "(").replace("）", ")"))
+
+
+def _sheet(tmp_path, rows, extra_sheets=(), name="t.xlsx"):
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = extra_sheets[0] if extra_sheets else "Sheet1"
+    if extra_sheets:
+        first.append(["说明", "这张表没有指标"])
+        sheet = book.create_sheet("自评表数据")
+    else:
+        sheet = first
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+HEAD = ["一级指标", "二级指标", "三级指标", "分值", "年度指标值", "实际完成值"]
+REST = [["效益指标", "社会效益指标", "乙", "30", "提高", "提高"], ["满意度指标", "服务对象满意度指标", "丙", "10", "≥90%", "95%"]]
+
+
+def test_numbers_stored_as_text_empty_rows_and_several_sheets(tmp_path):
+    from scoring.pipeline import Pipeline
+
+    rows = [HEAD, ["预算执行率", "", "", "10", "100", "90"], ["产出指标", "数量指标", "甲", "５０", "≥10台", "8台"],
+            [None] * 6, [None] * 6] + REST
+    path = _sheet(tmp_path, rows, extra_sheets=("封面",))
+    outcome = Pipeline().run(path)
+    assert outcome.result is not None, [d.format() for d in outcome.diagnostics]
+    assert [r.name for r in outcome.result.rows] == ["甲", "乙", "丙"]
+    assert outcome.result.rows[0].weight == Decimal(50)  # typed as text, full-width: still a number
+    assert outcome.result.total == Decimal("89.00")  # 9 + 40 + 30 + 10
+    assert not outcome.has_errors
+
+
+def test_password_protected_or_renamed_xls(tmp_path):
+    from scoring.pipeline import Pipeline
+
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    outcome = Pipeline().run(path)
+    assert [d.message for d in outcome.diagnostics] == ["无法打开 Excel 文件：文件设有打开密码，或是改了扩展名的旧版 .xls 文件"]
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 1 and f"{path}: 错误 I802" in result.stdout
+
+
+def test_missing_header_names_what_was_looked_for(tmp_path):
+    path = _sheet(tmp_path, [["名称", "数值"], ["甲", "1"]])
+    result = CliRunner().invoke(cli, ["score", str(path)])
+    assert result.exit_code == 1
+    assert "找不到填报表的表头（查找了：一级指标、二级指标、三级指标" in result.stderr

@@ -99,6 +99,16 @@ def read_form(path: str | Path, diags: Diagnostics, default_set: str | None = No
         diags.add("I801", Where(name))
         return None
     try:
+        with path.open("rb") as fh:
+            magic = fh.read(8)
+    except OSError as exc:
+        diags.add("Y100", Where(name), reason=exc.strerror or str(exc))
+        return None
+    if magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        # An OLE container: an .xlsx with an opening password, or an .xls renamed to .xlsx.
+        diags.add("I802", Where(name), reason="文件设有打开密码，或是改了扩展名的旧版 .xls 文件")
+        return None
+    try:
         import openpyxl
 
         values_book = openpyxl.load_workbook(path, data_only=True)
