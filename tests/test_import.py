@@ -241,3 +241,24 @@ def test_missing_header_names_what_was_looked_for(tmp_path):
     result = CliRunner().invoke(cli, ["score", str(path)])
     assert result.exit_code == 1
     assert "找不到填报表的表头（查找了：一级指标、二级指标、三级指标" in result.stderr
+
+
+def test_published_layout_as_csv_reads_back(tmp_path):
+    """The same published layout saved as CSV (merged cells come out blank) scores the same."""
+    import csv
+
+    from scoring.pipeline import Pipeline
+    from scoring.render.output import render_bytes
+
+    original = Pipeline().run(EXAMPLES / "shanxi-2023-xuncha-project.yaml")
+    book = openpyxl.load_workbook(io.BytesIO(render_bytes(original, "xlsx")), data_only=True)
+    path = tmp_path / "shanxi.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            writer.writerow(["" if v is None else (v[1:] if isinstance(v, str) and v.startswith("'") else v)
+                             for v in row])
+    imported = Pipeline(default_set="shanxi-project").run(path)
+    assert imported.result is not None, [d.format() for d in imported.diagnostics if d.severity == "error"]
+    assert imported.result.total == Decimal("92.07")
+    assert imported.submission.data["budget"]["executed"] == Decimal("22.873")

@@ -207,6 +207,8 @@ def _value_for(cells, row: int, col: int, header_row: int, numeric: bool) -> tup
             value = cells.get(below, col)[0]
             if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
                 return below, col
+            if isinstance(value, str) and isinstance(type_plain_scalar(value.strip())[0], Decimal):
+                return below, col  # CSV cells are text
             if isinstance(value, str) and _label(value) in ALL_LABELS:
                 break
     for right in range(col + 1, min(col + 6, cells.max_col + 1)):
