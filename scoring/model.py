@@ -221,8 +221,10 @@ class Submission:
             )
         goals: list[Goal] = []
         rows: list[Row] = []
-        for index, goal in enumerate(data.get("goals") or []):
-            goals.append(Goal(name=goal.get("name") or f"年度目标{index + 1}", weight=goal.get("weight"),
+        listed = data.get("goals") or []
+        for index, goal in enumerate(listed):
+            default = "年度总体目标" if len(listed) == 1 else f"年度目标{index + 1}"
+            goals.append(Goal(name=goal.get("name") or default, weight=goal.get("weight"),
                               target=goal.get("target") or "", actual=goal.get("actual") or "",
                               path=("goals", index)))
             for r, row in enumerate(goal.get("indicators") or []):
