@@ -27,6 +27,20 @@ def _pipeline(set_dirs, default_set: str = "mof-project"):
     return Pipeline(set_dirs, default_set)
 
 
+def _set_or_exit(set_id: str, set_dirs):
+    """The resolved set; a usage error if there is no such set, exit 1 with its problems if it is broken."""
+    from .sets import SetLoader, available_ids
+
+    iset, diags = SetLoader(set_dirs).get(set_id)
+    if iset is None:
+        if not diags:
+            raise click.UsageError(f"找不到指标体系「{set_id}」；可用：{'、'.join(available_ids(set_dirs))}")
+        for d in diags:
+            click.echo(d.format(), err=True)
+        sys.exit(EXIT_DATA)
+    return iset
+
+
 def _exit_code(outcomes, strict: bool) -> int:
     from .diagnostics import WARNING
 
@@ -174,15 +188,8 @@ def form(set_id, output, set_dirs):
     """按指标体系生成 Excel 填报表（表头、预算、指标行、下拉选项，锁定不可修改的单元格）。"""
     from .importers.form import form_bytes
     from .render.output import atomic_write
-    from .sets import SetLoader, available_ids
 
-    iset, diags = SetLoader(set_dirs).get(set_id)
-    if iset is None:
-        if not diags:
-            raise click.UsageError(f"找不到指标体系「{set_id}」；可用：{'、'.join(available_ids(set_dirs))}")
-        for d in diags:
-            click.echo(d.format(), err=True)
-        sys.exit(EXIT_DATA)
+    iset = _set_or_exit(set_id, set_dirs)
     target = Path(output) if output else Path.cwd() / f"{set_id}-填报表.xlsx"
     atomic_write(target, form_bytes(iset))
     click.echo(f"已生成填报表：{target}")
@@ -249,15 +256,8 @@ def sets_list(set_dirs):
 def sets_show(set_id, set_dirs):
     """显示指标体系（已合并继承）的结构、分值和评分规则。"""
     from .lint import describe_set
-    from .sets import SetLoader, available_ids
 
-    iset, diags = SetLoader(set_dirs).get(set_id)
-    if iset is None:
-        if not diags:
-            raise click.UsageError(f"找不到指标体系「{set_id}」；可用：{'、'.join(available_ids(set_dirs))}")
-        for d in diags:
-            click.echo(d.format(), err=True)
-        sys.exit(EXIT_DATA)
+    iset = _set_or_exit(set_id, set_dirs)
     click.echo(describe_set(iset))
 
 

@@ -12,6 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import EXAMPLES, ROOT
+from scoring.importers.export import dump_yaml
 from scoring.cli import cli
 from scoring.diagnostics import Diagnostics
 from scoring.render.output import render_bytes
@@ -24,12 +25,6 @@ import regenerate  # noqa: E402
 NAMES = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
 
 
-class _Dumper(yaml.SafeDumper):
-    """Decimals as plain scalars, so they load back as numbers."""
-
-
-_Dumper.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar(
-    "tag:yaml.org,2002:float" if "." in str(value) else "tag:yaml.org,2002:int", str(value)))
 
 
 def hostile_copy(tmp_path, unit=None, reason=None, name="hostile.yaml"):
@@ -39,7 +34,7 @@ def hostile_copy(tmp_path, unit=None, reason=None, name="hostile.yaml"):
     if reason is not None:
         data["indicators"][0]["reason"] = reason
     path = tmp_path / name
-    path.write_text(yaml.dump(data, Dumper=_Dumper, allow_unicode=True), encoding="utf-8")
+    path.write_text(dump_yaml(data), encoding="utf-8")
     return path
 
 

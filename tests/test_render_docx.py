@@ -10,6 +10,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from conftest import EXAMPLES
+from scoring.importers.export import dump_yaml
 from scoring.diagnostics import Diagnostics
 from scoring.render.docx import _clean, docx_bytes
 from scoring.render.grid import HEAD, LONG, NUMBER
@@ -128,12 +129,6 @@ def test_shanxi_known_cell(pipeline):
     assert [c.text for c in total.cells[6:10]] == ["100", "92.07", "优", "优"]  # the grade spans two columns
 
 
-class _Dumper(yaml.SafeDumper):
-    """Writes Decimals as plain scalars (quoted strings would fail the schema), exactly as read."""
-
-
-_Dumper.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar(
-    "tag:yaml.org,2002:float" if "." in str(value) else "tag:yaml.org,2002:int", str(value)))
 
 
 def test_untrusted_text_is_literal(pipeline, tmp_path):
@@ -143,7 +138,7 @@ def test_untrusted_text_is_literal(pipeline, tmp_path):
     row["reason"] = hostile
     data["project"] = "巡察经费<b>&amp;"
     path = tmp_path / "hostile.yaml"
-    path.write_text(yaml.dump(data, Dumper=_Dumper, allow_unicode=True), encoding="utf-8")
+    path.write_text(dump_yaml(data), encoding="utf-8")
     report, grids, document = render(pipeline, path)
     assert any(r.reason == hostile for r in report.rows)  # the control character reached the renderer
     texts = [cell_text(tc) for t in document.tables for tc in t._tbl.iter(qn("w:tc"))]

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES
+from scoring.importers.export import dump_yaml
 from scoring.diagnostics import Diagnostics
 from scoring.pipeline import Pipeline
 from scoring.yamlload import load_file, load_text
@@ -46,12 +47,6 @@ def _mutated(base, data, value):
     return doc
 
 
-class _Dumper(yaml.SafeDumper):
-    """Writes Decimals as plain scalars, so they load back as numbers."""
-
-
-_Dumper.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar(
-    "tag:yaml.org,2002:float" if "." in str(value) else "tag:yaml.org,2002:int", str(value)))
 
 
 def _plain(data):
@@ -67,7 +62,7 @@ def _plain(data):
 def test_mutated_examples_never_crash(tmp_path_factory, name, data, value):
     doc = _mutated(BASES[name], data, value)
     target = tmp_path_factory.mktemp("m") / "sub.yaml"
-    target.write_text(yaml.dump(_plain(doc), Dumper=_Dumper, allow_unicode=True), encoding="utf-8")
+    target.write_text(dump_yaml(_plain(doc)), encoding="utf-8")
     outcome = PIPELINE.run(target)
     assert outcome.result is not None or outcome.has_errors
     for diag in outcome.diagnostics:
@@ -94,9 +89,9 @@ def test_mutated_sets_never_crash(tmp_path_factory, name, data, value):
     doc = _mutated(SET_BASES[name], data, value)
     folder = tmp_path_factory.mktemp("s")
     for other, content in SET_BASES.items():  # keep bases reachable for `extends`
-        (folder / other).write_text(yaml.dump(_plain(content), Dumper=_Dumper, allow_unicode=True), encoding="utf-8")
+        (folder / other).write_text(dump_yaml(_plain(content)), encoding="utf-8")
     target = folder / name
-    target.write_text(yaml.dump(_plain(doc), Dumper=_Dumper, allow_unicode=True), encoding="utf-8")
+    target.write_text(dump_yaml(_plain(doc)), encoding="utf-8")
     outcome = lint_file(target, [folder])
     assert outcome.set is not None or outcome.has_errors
     # Scoring a real table against the mutated set must not crash either.
@@ -115,7 +110,7 @@ def test_mutated_examples_render_or_say_why(tmp_path_factory, name, data, value)
 
     doc = _mutated(BASES[name], data, value)
     target = tmp_path_factory.mktemp("r") / "sub.yaml"
-    target.write_text(yaml.dump(_plain(doc), Dumper=_Dumper, allow_unicode=True), encoding="utf-8")
+    target.write_text(dump_yaml(_plain(doc)), encoding="utf-8")
     outcome = PIPELINE.run(target)
     for fmt in ("md", "html", "xlsx", "docx"):
         try:

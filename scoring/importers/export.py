@@ -20,6 +20,10 @@ _Dumper.add_representer(Decimal, _decimal)
 HEADER = "# 由 jixiao import 从 {source} 导入；可直接编辑后用 jixiao score 计分。\n"
 
 
+def dump_yaml(data) -> str:
+    """YAML text of submission data; Decimals stay plain numbers, so the strict loader reads them back."""
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
 def to_yaml(data: dict, source: str) -> str:
-    body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
-    return HEADER.format(source=source) + body
+    return HEADER.format(source=source) + dump_yaml(data)
