@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from conftest import EXAMPLES, ROOT

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import docx
 import pytest
-import yaml
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt

@@ -1,8 +1,6 @@
 """Untrusted input never crashes the pipeline: every problem becomes a diagnostic."""
 import copy
-from decimal import Decimal
 
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
