@@ -5,7 +5,7 @@ import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from ..numbers import ZERO
-from ..values import EMPTY, NUMBER, normalize_text, parse_value
+from ..values import EMPTY, NUMBER, UnitMismatch, common_numbers, normalize_text, parse_value
 from .base import Outcome, Rule, RowContext, cannot, n, register, unusable_actual
 from .tiers import RuleParamError
 
@@ -33,12 +33,13 @@ class DeductPerPoint(Rule):
         problem = unusable_actual(ctx)
         if problem is not None:
             return problem
-        if actual.unit and self.standard.unit and actual.unit != self.standard.unit:
-            ctx.diags.add("V502", ctx.where("actual"), target_label="评分标准", target_unit=self.standard.unit,
-                          actual_label="实际完成值", actual_unit=actual.unit)
+        try:  # 万元 against 元 converts; 台 against % does not
+            std, value, _ = common_numbers(self.standard, actual)
+        except UnitMismatch as exc:
+            ctx.diags.add("V502", ctx.where("actual"), target_label="评分标准", target_unit=exc.target_unit,
+                          actual_label="实际完成值", actual_unit=exc.actual_unit)
             return cannot("单位不一致")
         above = self.params["direction"] == "above"
-        std, value = self.standard.number, actual.number
         deviation = value - std if above else std - value
         w = ctx.weight
         std_text = self.standard.amount()

@@ -34,6 +34,10 @@ def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | 
         ctx.diags.add("V502", ctx.where("actual"), target_label=ctx.target_label, target_unit=exc.target_unit,
                       actual_label="实际完成值", actual_unit=exc.actual_unit)
         return None
+    if a < 0:  # a ratio to a negative target means nothing: say so instead of scoring above the weight
+        ctx.diags.add("V509", ctx.where("target"), field=ctx.target_label, raw=target.display(), rule=rule_title,
+                      detail="目标值为负数，无法按比例计分；请改用分档或公式规则")
+        return None
     return a, b
 
 
