@@ -326,6 +326,20 @@ def demo(explain):
     sys.exit(EXIT_OK)
 
 
+def _register_commands() -> None:
+    """Commands kept in their own modules; each imports its heavy parts only when run."""
+    from .commands.batch import batch
+    from .commands.review import review
+    from .commands.sets_maint import sets_diff, sets_new
+
+    cli.add_command(batch)
+    cli.add_command(review)
+    sets.add_command(sets_diff)
+    sets.add_command(sets_new)
+
+
+_register_commands()
+
 def main(argv=None) -> None:
     """Entry point: map every way out to the documented exit codes."""
     try:

@@ -166,6 +166,14 @@ _define("I807", WARNING, "CSV 文件不是 UTF-8 编码，已按 GBK（GB18030�
 _define("I808", ERROR, "CSV 文件无法识别编码（既不是 UTF-8 也不是 GBK）", "请在 Excel/WPS 中另存为「CSV UTF-8」格式。")
 
 
+# -- B: batches of files ---------------------------------------------------------------------
+_define("B901", WARNING, "与 {other} 是同一单位、同一项目、同一年度的自评表（{key}）",
+        "同一项目只应报送一份自评表；请确认哪一份有效，删除或改名另一份。")
+_define("B902", ERROR, "处理此文件时程序出错（{reason}），已跳过，其余文件照常处理",
+        "这是 jixiao 的问题，不是您的数据的问题；请把该文件反馈给维护者。")
+_define("B903", WARNING, "这是指标体系文件，不是自评表，未计分",
+        "指标体系请放在 --sets 指定的目录里，不要与自评表混在一起。")
+
 @dataclass
 class Diagnostic:
     code: str

@@ -1,0 +1,1 @@
+"""Finance-bureau batch work: score a directory, stream results, summarise."""
