@@ -289,14 +289,16 @@ class Scorer:
     def _reconcile(self, row: Row, res: RowResult, outcome, actual, rule_reported: bool) -> None:
         weight = res.weight
         given = row.given_score
-        where = self.where(row.path, "given_score")
+        def where():  # located only when something is reported: most rows report nothing
+            return self.where(row.path, "given_score")
+
         if given is not None and given < 0:
-            self.diags.add("G604", where, given=fmt_short(given))
+            self.diags.add("G604", where(), given=fmt_short(given))
             given = None
         over = given is not None and given > weight
         if over:
             used = res.rule_score if res.rule_score is not None and not outcome.from_given else weight
-            self.diags.add("G601", where, given=fmt_short(given), weight=fmt_short(weight), used=fmt_short(used))
+            self.diags.add("G601", where(), given=fmt_short(given), weight=fmt_short(weight), used=fmt_short(used))
         if outcome.from_given:
             res.score = res.rule_score
             res.basis = "capped" if over else "given"
@@ -306,7 +308,7 @@ class Scorer:
                 res.score, res.basis = given, "given"
                 res.flags.append("unverified")
                 if actual.kind == EMPTY and not rule_reported:
-                    self.diags.add("G605", where, given=fmt_short(given))
+                    self.diags.add("G605", where(), given=fmt_short(given))
                 res.explain = (res.explain + "；" if res.explain else "") + f"按自评得分{fmt_short(given)}计，未经规则核验"
             elif over:
                 res.score, res.basis = weight, "capped"
@@ -324,11 +326,11 @@ class Scorer:
         if row.evaluator_judgement:
             res.score, res.basis = given, "judgement"
             res.flags.append("given_differs")
-            self.diags.add("G603", where, given=fmt_short(given), reason=row.evaluator_judgement,
+            self.diags.add("G603", where(), given=fmt_short(given), reason=row.evaluator_judgement,
                            rule=fmt_short(res.rule_score), diff=diff if diff.startswith("-") else f"+{diff}")
         else:
             res.flags.append("given_differs")
-            self.diags.add("G602", where, given=fmt_short(given), rule=fmt_short(res.rule_score))
+            self.diags.add("G602", where(), given=fmt_short(given), rule=fmt_short(res.rule_score))
 
     def _explained(self, row: Row) -> bool:
         """A reason on the row, or the table's 偏差原因 box naming the indicator."""

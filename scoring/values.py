@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from functools import lru_cache
 
 NUMBER = "number"
 DATE = "date"
@@ -136,6 +137,21 @@ def normalize_unit(unit: str | None) -> str | None:
 
 def parse_value(raw, sign: str | None = None, unit: str | None = None) -> Value:
     """Parse one cell. `sign` and `unit` come from separate 指标性质/度量单位 columns."""
+    # Values are immutable and tables repeat the same cells (「100%」「≥95%」) file after file.
+    # The key keeps the type and the exact text: Decimal("5") == Decimal("5.0") == True must not collide.
+    if isinstance(raw, (str, Decimal, bool)) and (sign is None or isinstance(sign, str)) \
+            and (unit is None or isinstance(unit, str)):
+        return _parse_cached(type(raw), str(raw), sign, unit)
+    return _parse_value(raw, sign, unit)
+
+
+@lru_cache(maxsize=8192)
+def _parse_cached(kind: type, text: str, sign: str | None, unit: str | None) -> Value:
+    raw = text if kind is str else Decimal(text) if kind is Decimal else text == "True"
+    return _parse_value(raw, sign, unit)
+
+
+def _parse_value(raw, sign: str | None = None, unit: str | None = None) -> Value:
     if raw is None:
         return Value(raw="", kind=EMPTY)
     if isinstance(raw, Decimal):

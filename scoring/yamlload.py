@@ -47,6 +47,16 @@ _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 
+
+def _resolve(self, kind, value, implicit):
+    """What the resolver above decides, without a regex per scalar (the composer asks for every one)."""
+    if kind is yaml.ScalarNode:
+        return _PLAIN if implicit[0] else _STR
+    return _SEQ if kind is yaml.SequenceNode else _MAP
+
+
+_NoGuessLoader.resolve = _resolve
+
 _NUMBER = re.compile(r"^[-+]?(0|[1-9][0-9]*)(\.[0-9]+)?$")
 _GROUPED = re.compile(r"^[-+]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?$")
 _NULLS = {"", "~", "null", "Null", "NULL"}
@@ -80,8 +90,13 @@ class Document:
             path = path[:-1]
 
 
+_MAYBE_NUMBER = frozenset("0123456789+-.,") | frozenset(chr(c) for c in range(0xFF01, 0xFF5F))
+
+
 def type_plain_scalar(text: str) -> tuple[Any, str | None]:
     """Type a plain (unquoted) scalar. Returns (value, normalized text if full-width was folded)."""
+    if text and text[0] not in _MAYBE_NUMBER and text not in _BOOLS and text not in _NULLS:
+        return text, None  # the common case: words
     if text in _NULLS:
         return None, None
     if text in _BOOLS:
@@ -102,7 +117,7 @@ def type_plain_scalar(text: str) -> tuple[Any, str | None]:
 def load_text(text: str, file: str, diags: Diagnostics) -> Document | None:
     """Compose and type `text`. Problems go to `diags`; returns None if unusable."""
     lines = text.splitlines()
-    _scan_lines(lines, file, diags)
+    _scan_lines(lines, file, diags, text)
     deep_line = _too_deep(text)
     if deep_line is not None:
         # libyaml's composer recurses in C: refuse absurd nesting before it can crash.
@@ -245,8 +260,13 @@ def _too_deep(text: str) -> int | None:
     return None
 
 
-def _scan_lines(lines: list[str], file: str, diags: Diagnostics) -> None:
+_SCAN_NEEDED = re.compile(r"^[ \t\u3000]*(?:-\s+)?[A-Za-z_][A-Za-z0-9_]*\s*：|^[ \t]*[\t\u3000]", re.MULTILINE)
+
+
+def _scan_lines(lines: list[str], file: str, diags: Diagnostics, text: str | None = None) -> None:
     """Line-level traps YAML itself does not explain: full-width indentation and `key：`."""
+    if text is not None and not _SCAN_NEEDED.search(text):
+        return  # nothing to find: skip the line-by-line walk
     in_block = None  # indentation of an open block scalar (| or >)
     for number, line in enumerate(lines, start=1):
         stripped = line.lstrip(" ")
