@@ -133,14 +133,14 @@ def _check_one(pipeline, path):
     return pipeline.run(path)
 
 
-def _formats(value: str) -> list[str]:
+def _formats(value: str, option: str = "--to") -> list[str]:
     from .render.output import FORMATS
 
     chosen = [x.strip().lower() for x in value.split(",") if x.strip()]
     unknown = [x for x in chosen if x not in FORMATS]
     if unknown or not chosen:
         raise click.BadParameter(f"不支持的格式：{'、'.join(unknown) or '（空）'}；可用：{','.join(FORMATS)}",
-                                 param_hint="--to")
+                                 param_hint=option)
     return list(dict.fromkeys(chosen))
 
 

@@ -140,6 +140,8 @@ _define("G608", ERROR, "自评得分 {given} 不在「{band}」档的范围 {low
 _define("G609", WARNING, "表中总分 {given} 与计算总分 {total} 不一致", "")
 _define("G610", WARNING, "各行自评得分合计 {sum}，与表中总分 {given} 不一致", "")
 _define("G611", WARNING, "表中预算执行得分 {given} 与计算得分 {rule} 不一致，按计算得分计", "")
+_define("G612", WARNING, "指标已完成，自评得分 {given} 低于分值 {weight}，缺少扣分理由",
+        "请在 reason 中写明扣分理由；没有理由时应按分值自评。")
 
 # -- D: deviations -------------------------------------------------------------------
 _define("D701", WARNING, "得分 {score} 低于分值 {weight}，缺少偏差原因分析",

@@ -21,6 +21,8 @@ from scoring.lint import lint_file
 from scoring.pipeline import Pipeline
 from scoring.yamlload import load_text
 
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+
 DATA = Path(__file__).resolve().parent / "data"
 SETS = DATA / "sets"  # jx-fixed: fixed indicators, one rule kind per row
 
@@ -1169,6 +1171,63 @@ def test_I808_undecodable_csv(tmp_path):
     outcome = Pipeline().run(path)
     expect(outcome.diagnostics, "I808", ERROR, "CSV 文件无法识别编码（既不是 UTF-8 也不是 GBK）")
 
+
+def test_G612_met_target_scored_below_full_marks_without_reason(tmp_path):
+    from scoring.review import review_path  # G612 is the review's own check, not the pipeline's
+
+    text = variant("    weight: 30\n", "    weight: 30\n    given_score: 28\n")
+    findings = review_path(write(tmp_path, text)).findings
+    expect([f.diagnostic for f in findings], "G612", WARNING, "指标已完成，自评得分 28 低于分值 30，缺少扣分理由",
+           line=ROW2, col=5, path=f"{ROW2_PATH} > 偏差原因分析",
+           hint="请在 reason 中写明扣分理由；没有理由时应按分值自评。")
+
+
+
+# -- B: batches ------------------------------------------------------------------------------
+
+def _batch_problems(tmp_path, files: dict[str, str], monkeypatch=None, crash_on=None):
+    from scoring.batch import worker as worker_module
+    from scoring.batch.discover import discover
+    from scoring.batch.session import run_batch
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    if crash_on is not None:
+        real = worker_module.Worker._process
+
+        def buggy(self, item):
+            if item.name.endswith(crash_on):
+                raise ValueError("坏了")
+            return real(self, item)
+
+        monkeypatch.setattr(worker_module.Worker, "_process", buggy)
+    problems = []
+    out = tmp_path / "out"
+    run_batch(discover([str(folder)], out), out, progress=lambda record: problems.extend(record.problems))
+    return problems
+
+
+def test_B901_duplicate_submission(tmp_path):
+    text = (EXAMPLES_DIR / "shanxi-2023-xuncha-project.yaml").read_text(encoding="utf-8")
+    problems = _batch_problems(tmp_path, {"a.yaml": text, "b.yaml": text})
+    d = expect(problems, "B901", WARNING,
+               "与 " + str(tmp_path / "in" / "a.yaml") + " 是同一单位、同一项目、同一年度的自评表"
+               "（中共长治市上党区委巡察工作办公室、巡察经费、2023）")
+    assert d.file.endswith("b.yaml")
+
+
+def test_B902_our_bug_on_one_file(tmp_path, monkeypatch):
+    text = (EXAMPLES_DIR / "shanxi-2023-xuncha-project.yaml").read_text(encoding="utf-8")
+    problems = _batch_problems(tmp_path, {"a.yaml": text}, monkeypatch, crash_on="a.yaml")
+    expect(problems, "B902", ERROR, "处理此文件时程序出错（ValueError: 坏了），已跳过，其余文件照常处理")
+
+
+def test_B903_set_file_among_submissions(tmp_path):
+    text = (EXAMPLES_DIR.parent / "indicator_sets" / "shanxi-project.yaml").read_text(encoding="utf-8")
+    problems = _batch_problems(tmp_path, {"体系.yaml": text})
+    expect(problems, "B903", WARNING, "这是指标体系文件，不是自评表，未计分")
 
 def test_every_code_is_exercised(request):
     """Must stay the last test of this module: it reads what the tests above asserted."""

@@ -50,8 +50,9 @@ class FileRecord:
     discrepancies: list[Discrepancy] = field(default_factory=list)
     errors: int = 0
     warnings: int = 0
-    problems: list[tuple] = field(default_factory=list)  # (code, severity, location, message, hint) for errors.csv
+    problems: list = field(default_factory=list)         # its errors and warnings (Diagnostic), for errors.csv
     outputs: list[str] = field(default_factory=list)     # written result files, relative to OUTDIR
+    crash: str = ""                                       # traceback when our code failed on this file
 
     @property
     def key(self) -> tuple[str, str, str] | None:
@@ -96,7 +97,7 @@ def record_from_outcome(outcome, name: str) -> FileRecord:
         elif d.severity == WARNING:
             rec.warnings += 1
         if d.severity in (ERROR, WARNING):
-            rec.problems.append((d.code, d.severity, d.location(), d.message, d.hint))
+            rec.problems.append(d)
     sub = outcome.submission
     if sub is not None:
         rec.set_id = sub.set_id
@@ -126,13 +127,14 @@ def record_from_outcome(outcome, name: str) -> FileRecord:
     return rec
 
 
-def failed_record(name: str, code: str, message: str, hint: str = "", location: str | None = None) -> FileRecord:
-    """A record for an input that never produced an outcome (crashed worker, vanished file)."""
-    from ..diagnostics import CODES
+def failed_record(name: str, code: str, **fields) -> FileRecord:
+    """A record for an input that never produced an outcome (crashed worker, a set file)."""
+    from ..diagnostics import Where, make
 
-    severity = CODES[code].severity if code in CODES else ERROR
-    rec = FileRecord(file=name, errors=1 if severity == ERROR else 0)
-    rec.problems.append((code, severity, location or name, message, hint))
+    diag = make(code, Where(name), **fields)
+    rec = FileRecord(file=name, errors=1 if diag.severity == ERROR else 0,
+                     warnings=1 if diag.severity == WARNING else 0)
+    rec.problems.append(diag)
     return rec
 
 

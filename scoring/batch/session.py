@@ -1,0 +1,133 @@
+"""One `jixiao batch` run: discover → prepare OUTDIR → score (streamed) → summarise.
+
+Records are consumed as they arrive: each goes into results.csv, its problems
+into errors.csv, its figures into the running summary, and is then dropped, so
+memory does not grow with the number of files.  Every input ends up as a row
+of results.csv, and every input that could not be scored has its reason in
+errors.csv; the counts are checked before the run reports success.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..diagnostics import ERROR, Where, make
+from .discover import Input, discover
+from .outputs import ERROR_COLUMNS, RESULTS_DIR, SEVERITY_TEXT, CsvStream, prepare, sweep_temporary
+from .record import FAILED, FileRecord
+from .runner import records
+from .worker import Job
+
+MAX_CRASH_LOGS = 20
+
+
+@dataclass
+class BatchOutcome:
+    out_dir: Path
+    inputs: int = 0
+    scored: int = 0
+    unscored: int = 0
+    failed: int = 0
+    with_errors: int = 0
+    duplicates: int = 0
+    crashed: int = 0
+    sentence: str = ""
+    written: list[str] = field(default_factory=list)
+
+
+class BatchInterrupted(Exception):
+    def __init__(self, done: int, total: int):
+        super().__init__(f"{done}/{total}")
+        self.done, self.total = done, total
+
+
+def find_inputs(paths, out_dir: Path) -> list[Input]:
+    return discover(paths, out_dir)
+
+
+def run_batch(inputs: list[Input], out_dir: Path, *, jobs: int = 1, formats=(), force: bool = False,
+              set_dirs=(), default_set: str = "mof-project", templates_dir=None,
+              progress: Callable[[FileRecord], None] | None = None) -> BatchOutcome:
+    from .summary import PROJECT_COLUMNS, Summary, project_row
+
+    prepare(out_dir, force)
+    job = Job(results_dir=str(out_dir / RESULTS_DIR), set_dirs=tuple(set_dirs), default_set=default_set,
+              formats=tuple(formats), templates_dir=str(templates_dir) if templates_dir else None)
+    outcome = BatchOutcome(out_dir=out_dir, inputs=len(inputs))
+    summary = Summary()
+    results_csv = CsvStream(out_dir / "results.csv", PROJECT_COLUMNS)
+    errors_csv = CsvStream(out_dir / "errors.csv", ERROR_COLUMNS)
+    crashes: list[str] = []
+    done = 0
+    try:
+        for record in records(inputs, job, jobs):
+            earlier = summary.add(record)
+            if earlier is not None:
+                outcome.duplicates += 1
+                key = "、".join(part for part in (record.unit, record.project, record.year) if part)
+                record.problems.append(make("B901", Where(record.file), other=earlier, key=key))
+                record.warnings += 1
+            _count(outcome, record)
+            if record.crash and len(crashes) < MAX_CRASH_LOGS:
+                crashes.append(f"== {record.file}\n{record.crash}")
+            results_csv.write(project_row(record))
+            for d in record.problems:
+                if d.severity == ERROR or d.code.startswith("B"):
+                    errors_csv.write([record.file, d.code, SEVERITY_TEXT[d.severity], d.location(), d.message, d.hint])
+            done += 1
+            if progress is not None:
+                progress(record)
+    except KeyboardInterrupt:
+        results_csv.discard()
+        errors_csv.discard()
+        sweep_temporary(out_dir)
+        raise BatchInterrupted(done, len(inputs)) from None
+    except BaseException:
+        results_csv.discard()
+        errors_csv.discard()
+        raise
+    if done != len(inputs):  # an input lost on the way would be our bug: never report success then
+        raise RuntimeError(f"batch lost inputs: {done} records for {len(inputs)} inputs")
+    results_csv.commit()
+    errors_csv.commit()
+    outcome.written += ["results.csv", "errors.csv"]
+    outcome.sentence = summary.sentence()
+    _write_summaries(summary, out_dir, outcome)
+    if crashes:
+        from ..render.output import atomic_write
+
+        atomic_write(out_dir / "crashes.log", "\n\n".join(crashes).encode("utf-8"))
+        outcome.written.append("crashes.log")
+    return outcome
+
+
+def _count(outcome: BatchOutcome, record: FileRecord) -> None:
+    if record.status == FAILED:
+        outcome.failed += 1
+    elif record.status == "unscored":
+        outcome.unscored += 1
+    else:
+        outcome.scored += 1
+    if record.errors:
+        outcome.with_errors += 1
+    if any(d.code == "B902" for d in record.problems):
+        outcome.crashed += 1
+
+
+def _write_summaries(summary, out_dir: Path, outcome: BatchOutcome) -> None:
+    import csv
+
+    from ..render.output import atomic_write
+    from .summary_render import summary_html, summary_xlsx
+
+    atomic_write(out_dir / "summary.html", summary_html(summary).encode("utf-8"))
+
+    def project_rows():
+        with open(out_dir / "results.csv", encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            yield from reader
+
+    atomic_write(out_dir / "summary.xlsx", summary_xlsx(summary, project_rows()))
+    outcome.written += ["summary.html", "summary.xlsx"]
