@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from functools import lru_cache
 
 NUMBER = "number"
 DATE = "date"
