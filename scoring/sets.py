@@ -158,7 +158,13 @@ class SetLoader:
         return merged
 
 
+_RULE_KEYS = ("rule", "default_rule")
+
+
 def _merge(base: Any, over: Any, origins: _Origins, key: str | None = None) -> Any:
+    if key in _RULE_KEYS and isinstance(base, dict) and isinstance(over, dict) \
+            and "kind" in over and over.get("kind") != base.get("kind"):
+        return over  # a rule of another kind replaces the old one whole: tiers have no place in deduct_per_point
     if isinstance(base, dict) and isinstance(over, dict):
         result = dict(base)
         for k, value in over.items():
