@@ -160,8 +160,8 @@ class Scorer:
     # -- matching a row to the set -----------------------------------------------------------
     def _match(self, row: Row, matched: set[int]) -> tuple[Level2 | None, FixedIndicator] | None:
         iset = self.set
-        candidates = [(lv, ch, ind) for lv, ch, ind in iset.fixed_indicators()
-                      if same_name(ind.name, row.name) and id(ind) not in matched
+        candidates = [(lv, ch, ind) for lv, ch, ind in iset.fixed_named(row.name)
+                      if id(ind) not in matched
                       and (not row.level1 or same_name(lv.name, row.level1))
                       and (not row.level2 or same_name(ch.name, row.level2))]
         if candidates:
@@ -255,10 +255,10 @@ class Scorer:
             deviation=self.set.deviation, actual_raw=actual_raw, given=row.given_score, grade=row.grade,
             inputs=row.inputs, target_label=target_label, budget=self._budget_inputs(),
         )
-        errors_before = sum(1 for d in self.diags if d.severity == ERROR)
+        diags_before = len(self.diags)
         broken = spec is None or spec.rule is None  # already reported when the rule was built
         outcome = rules.Outcome(None, "评分规则无效") if broken else spec.rule.score(ctx)
-        rule_reported = broken or sum(1 for d in self.diags if d.severity == ERROR) > errors_before
+        rule_reported = broken or any(d.severity == ERROR for d in self.diags.items[diags_before:])
         res.explain, res.flags, res.met = outcome.explain, list(outcome.flags), outcome.met
         res.over_ratio = outcome.over_ratio
         if outcome.score is not None:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from .diagnostics import Where
+from .values import name_key, same_name
 from .yamlload import Document
 
 BUDGET_FIGURES = ("initial", "annual", "adjusted", "executed")
@@ -55,8 +56,6 @@ class Level1:
     where: Where = field(default_factory=Where)
 
     def child(self, name: str) -> Level2 | None:
-        from .values import same_name
-
         return next((c for c in self.children if same_name(c.name, name)), None)
 
 
@@ -109,8 +108,6 @@ class IndicatorSet:
     where: Where = field(default_factory=Where)
 
     def level1(self, name: str) -> Level1 | None:
-        from .values import same_name
-
         return next((level for level in self.levels if same_name(level.name, name)), None)
 
     def fixed_indicators(self):
@@ -119,6 +116,16 @@ class IndicatorSet:
             for child in level.children:
                 for indicator in child.indicators:
                     yield level, child, indicator
+
+    def fixed_named(self, name: str) -> list:
+        """The fixed indicators called `name` (compared loosely), in set order; indexed on first use."""
+        index = self.__dict__.get("_fixed_index")
+        if index is None:
+            index = {}
+            for entry in self.fixed_indicators():
+                index.setdefault(name_key(entry[2].name), []).append(entry)
+            self.__dict__["_fixed_index"] = index
+        return index.get(name_key(name), [])
 
     def grade_for(self, total: Decimal) -> str:
         for grade in sorted(self.grades, key=lambda g: g.min, reverse=True):

@@ -7,7 +7,7 @@ round half to even, which is wrong for published tables.
 """
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -16,12 +16,15 @@ ONE = Decimal(1)
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "down": ROUND_DOWN}
 
 
+_WIDE = Context(prec=60)  # room for any figure a table holds; quantize never loses integer digits
+_EXPONENTS = {places: Decimal(1).scaleb(-places) for places in range(0, 13)}
+
+
 def quantize(value: Decimal, places: int, mode: str = "half_up") -> Decimal:
     """Round `value` to `places` decimals (四舍五入 by default)."""
-    exponent = Decimal(1).scaleb(-int(places))
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return value.quantize(exponent, rounding=ROUNDING_MODES[mode])
+    places = int(places)
+    exponent = _EXPONENTS.get(places) or Decimal(1).scaleb(-places)
+    return value.quantize(exponent, rounding=ROUNDING_MODES[mode], context=_WIDE)
 
 
 def fmt(value: Decimal | None, places: int | None = None) -> str:

@@ -56,6 +56,9 @@ def _resolve(self, kind, value, implicit):
 
 
 _NoGuessLoader.resolve = _resolve
+# We register no path resolvers; the composer still calls these for every node.
+_NoGuessLoader.descend_resolver = lambda self, current_node, current_index: None
+_NoGuessLoader.ascend_resolver = lambda self: None
 
 _NUMBER = re.compile(r"^[-+]?(0|[1-9][0-9]*)(\.[0-9]+)?$")
 _GROUPED = re.compile(r"^[-+]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?$")
@@ -75,11 +78,14 @@ class Document:
     positions: dict = field(default_factory=dict)      # path -> (line, col) of the value
     key_positions: dict = field(default_factory=dict)  # path -> (line, col) of the key
     sheet: str | None = None  # read from a spreadsheet: positions are (row, column) in this sheet
+    root: Any = None  # read from YAML: the node tree, walked only when a position is asked for
 
     def position(self, path: Path_, key: bool = False) -> tuple[int | None, int | None]:
         """The position of `path`, or of its nearest written ancestor."""
-        table = self.key_positions if key else self.positions
         path = tuple(path)
+        if self.root is not None:
+            return _node_position(self.root, path, key)
+        table = self.key_positions if key else self.positions
         while True:
             if path in table:
                 return table[path]
@@ -91,6 +97,31 @@ class Document:
 
 
 _MAYBE_NUMBER = frozenset("0123456789+-.,") | frozenset(chr(c) for c in range(0xFF01, 0xFF5F))
+
+
+def _mark(node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _node_position(root, path: tuple, key: bool) -> tuple[int, int]:
+    """Walk the node tree along `path`; stop at the nearest ancestor when a step is not there.
+
+    Positions are looked up only for the few values a diagnostic names, so they are not
+    recorded for every node while loading.  The first of duplicate keys is the one kept."""
+    node = root
+    for index, step in enumerate(path):
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == step), None)
+            if pair is None:
+                break
+            if key and index == len(path) - 1:
+                return _mark(pair[0])
+            node = pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            node = node.value[step]
+        else:
+            break
+    return _mark(node)
 
 
 def type_plain_scalar(text: str) -> tuple[Any, str | None]:
@@ -139,13 +170,13 @@ def load_text(text: str, file: str, diags: Diagnostics) -> Document | None:
     except RecursionError:
         diags.add("Y103", Where(file), problem="嵌套层次过深")
         return None
-    doc = Document(file=file, data=None)
+    doc = Document(file=file, data=None, root=node)
     if node is None:
         diags.add("Y109", Where(file, 1, 1))
         return None
     builder = _Builder(doc, diags)
     try:
-        doc.data = builder.build(node, ())
+        doc.data = builder.build(node)
     except _TooManyNodes:
         diags.add("Y107", Where(file, node.start_mark.line + 1, node.start_mark.column + 1), limit=MAX_NODES)
         return None
@@ -201,21 +232,21 @@ class _Builder:
     def where(self, node) -> Where:
         return Where(self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def build(self, node, path: Path_) -> Any:
+    def build(self, node) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooManyNodes()
-        self.doc.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-        if isinstance(node, yaml.ScalarNode):
+        kind = node.__class__
+        if kind is yaml.ScalarNode:
             return self._scalar(node)
-        if isinstance(node, yaml.SequenceNode):
+        if kind is yaml.SequenceNode:
             self._check_tag(node, _SEQ)
-            return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
+            return [self.build(child) for child in node.value]
         self._check_tag(node, _MAP)
         result: dict = {}
         first_lines: dict = {}
         for key_node, value_node in node.value:
-            key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            key = self._scalar(key_node) if key_node.__class__ is yaml.ScalarNode else None
             if isinstance(key, Decimal):
                 key = key_node.value  # numeric-looking keys (years, codes) are names
             if not isinstance(key, str):
@@ -226,12 +257,11 @@ class _Builder:
                 self.diags.add("Y104", self.where(key_node), key=key, first_line=first_lines[key])
                 continue
             first_lines[key] = key_node.start_mark.line + 1
-            self.doc.key_positions[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = self.build(value_node, path + (key,))
+            result[key] = self.build(value_node)
         return result
 
     def _check_tag(self, node, default: str) -> None:
-        if node.tag not in (default,):
+        if node.tag != default:
             self.diags.add("Y110", self.where(node), tag=node.tag)
 
     def _scalar(self, node) -> Any:
@@ -246,8 +276,15 @@ class _Builder:
         return value
 
 
+_DASH_RUN = re.compile(r"-[ \t]+-")
+_DEEP_INDENT = "\n" + " " * (2 * MAX_DEPTH)
+
+
 def _too_deep(text: str) -> int | None:
     """The line where nesting first exceeds MAX_DEPTH (flow brackets, indentation or `- - -`), else None."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH and not _DASH_RUN.search(text) \
+            and _DEEP_INDENT not in "\n" + text[:2 * MAX_DEPTH] and _DEEP_INDENT not in text:
+        return None  # too few brackets to nest that deep, no `- - -` runs, no deep indentation: the usual file
     depth = 0
     for match in re.finditer(r"[\[\]{}]", text):
         depth += 1 if match.group(0) in "[{" else -1
@@ -260,12 +297,25 @@ def _too_deep(text: str) -> int | None:
     return None
 
 
-_SCAN_NEEDED = re.compile(r"^[ \t\u3000]*(?:-\s+)?[A-Za-z_][A-Za-z0-9_]*\s*：|^[ \t]*[\t\u3000]", re.MULTILINE)
+_FULLWIDTH_KEY_FROM = re.compile(r"[ \t\u3000]*(?:-\s+)?[A-Za-z_][A-Za-z0-9_]*\s*：")
+
+
+def _scan_needed(text: str) -> bool:
+    """Whether any line can hold a trap: a tab or full-width space, or an English key before `：`.
+    Substring searches run in C; Chinese values often contain `：`, so only those lines are looked at."""
+    if "\t" in text or "\u3000" in text:
+        return True
+    at = text.find("：")
+    while at != -1:
+        if _FULLWIDTH_KEY_FROM.match(text, text.rfind("\n", 0, at) + 1):
+            return True
+        at = text.find("：", at + 1)
+    return False
 
 
 def _scan_lines(lines: list[str], file: str, diags: Diagnostics, text: str | None = None) -> None:
     """Line-level traps YAML itself does not explain: full-width indentation and `key：`."""
-    if text is not None and not _SCAN_NEEDED.search(text):
+    if text is not None and not _scan_needed(text):
         return  # nothing to find: skip the line-by-line walk
     in_block = None  # indentation of an open block scalar (| or >)
     for number, line in enumerate(lines, start=1):

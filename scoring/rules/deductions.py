@@ -123,7 +123,7 @@ class Checklist(Rule):
             token = token.strip()
             if not token:
                 continue
-            if token.isdigit() and 1 <= int(token) <= len(items):
+            if token.isdecimal() and 1 <= int(token) <= len(items):  # isdigit() admits ² which int() refuses
                 chosen.add(int(token))
                 continue
             index = names.get(normalize_text(token))
