@@ -33,6 +33,7 @@ class Worker:
         self.job = job
         self.pipeline = Pipeline(job.set_dirs, job.default_set)
         self.results = Path(job.results_dir)
+        self.made: set = set()  # result folders this worker has created (one mkdir per folder, not per file)
 
     def process(self, item: Input) -> FileRecord:
         try:
@@ -66,7 +67,7 @@ class Worker:
         written = []
         target = self.results / (item.stem + ".json")
         text = json.dumps(to_json(outcome), ensure_ascii=False)  # no indent: the C encoder only runs without one
-        write_quickly(target, text.encode("utf-8"))
+        write_quickly(target, text.encode("utf-8"), self.made)
         written.append(target.relative_to(self.results.parent).as_posix())
         for fmt in self.job.formats:
             from ..render.output import render_bytes
@@ -77,7 +78,7 @@ class Worker:
             except RenderError:
                 continue  # the table cannot be drawn; its problems are already in the record
             target = self.results / f"{item.stem}.{fmt}"
-            write_quickly(target, data)
+            write_quickly(target, data, self.made)
             written.append(target.relative_to(self.results.parent).as_posix())
         return written
 
@@ -92,10 +93,13 @@ def _looks_like_set(path: str) -> bool:
     return b"levels:" in head or b"extends:" in head
 
 
-def write_quickly(path: Path, data: bytes) -> None:
+def write_quickly(path: Path, data: bytes, made: set | None = None) -> None:
     """Atomic (temporary file + rename) but without fsync: a batch writes thousands of these,
-    and a crash can only leave a missing result, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    and a crash can only leave a missing result, never half of one.  `made`: folders known to exist."""
+    if made is None or path.parent not in made:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
