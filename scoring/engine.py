@@ -112,6 +112,7 @@ class Scorer:
         self.doc = sub.doc
         self.precision = sub.precision if sub.precision is not None else iset.precision
         self.rounding = iset.rounding
+        self._budget_values: dict | None = None  # the budget figures formula rules may use, read once
 
     def where(self, path: tuple, field_name=None):
         if isinstance(field_name, tuple):
@@ -273,6 +274,11 @@ class Scorer:
         return res
 
     def _budget_inputs(self) -> dict:
+        if self._budget_values is None:
+            self._budget_values = self._read_budget_inputs()
+        return self._budget_values
+
+    def _read_budget_inputs(self) -> dict:
         b = self.sub.budget
         if b is None:
             return {}

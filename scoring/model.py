@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from .diagnostics import Where
-from .values import name_key, same_name
+from .values import name_key
 from .yamlload import Document
 
 BUDGET_FIGURES = ("initial", "annual", "adjusted", "executed")
@@ -48,6 +48,18 @@ class Level2:
     where: Where = field(default_factory=Where)
 
 
+def _by_name(owner, items: list, name: str):
+    """The first of `items` whose name is `name` (compared loosely); indexed on `owner` at first use.
+    Sets are built once and then only read, so the index never goes stale."""
+    index = owner.__dict__.get("_name_index")
+    if index is None:
+        index = {}
+        for item in items:
+            index.setdefault(name_key(item.name), item)
+        owner.__dict__["_name_index"] = index
+    return index.get(name_key(name))
+
+
 @dataclass
 class Level1:
     name: str
@@ -56,7 +68,7 @@ class Level1:
     where: Where = field(default_factory=Where)
 
     def child(self, name: str) -> Level2 | None:
-        return next((c for c in self.children if same_name(c.name, name)), None)
+        return _by_name(self, self.children, name)
 
 
 @dataclass
@@ -108,7 +120,7 @@ class IndicatorSet:
     where: Where = field(default_factory=Where)
 
     def level1(self, name: str) -> Level1 | None:
-        return next((level for level in self.levels if same_name(level.name, name)), None)
+        return _by_name(self, self.levels, name)
 
     def fixed_indicators(self):
         """(Level1, Level2, FixedIndicator) for every indicator the set fixes."""

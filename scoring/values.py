@@ -101,8 +101,13 @@ def normalize_text(raw: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_PREFIXES_BY_FIRST: dict[str, list] = {}
+for _word, _sign in _SIGN_PREFIXES:  # same order as the list: longer words before their prefixes
+    _PREFIXES_BY_FIRST.setdefault(_word[0], []).append((_word, _sign))
+
+
 def _strip_sign(text: str) -> tuple[str | None, str, str]:
-    for word, sign in _SIGN_PREFIXES:
+    for word, sign in _PREFIXES_BY_FIRST.get(text[:1], ()):
         if text.startswith(word):
             return sign, text[len(word):].strip(), word
     return None, text, ""
