@@ -347,10 +347,10 @@ def main(argv=None) -> None:
     except click.exceptions.ClickException as exc:  # usage errors and friends
         exc.show()
         sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("已中断。", err=True)
         sys.exit(130)
-    except (SystemExit, KeyboardInterrupt):
+    except SystemExit:
         raise
     except Exception:  # an internal bug: short message, details to a file
         log = _write_crash_log()

@@ -273,3 +273,35 @@ def test_output_dir_that_is_a_file_is_refused(tmp_path):
     target.write_text("x", encoding="utf-8")
     with pytest.raises(OutputDirError):
         run_batch(discover([str(EXAMPLE_FILES[0])], target), target)
+
+
+def test_sigint_during_a_parallel_batch_leaves_only_whole_files(tmp_path):
+    """A real Ctrl-C (SIGINT to the process group's leader) while two workers are writing."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "in"
+    for copy in range(150):  # 1,200 tables: long enough to be interrupted half-way
+        sub = folder / f"批次{copy:03d}"
+        sub.mkdir(parents=True)
+        for path in EXAMPLE_FILES:
+            text = path.read_text(encoding="utf-8").replace("year: 20", f"remarks: 副本{copy}\nyear: 20", 1)
+            (sub / path.name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "scoring.cli", "batch", str(folder), "-o", str(out), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list((out / "results").rglob("*.json"))) < 20:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr.decode("utf-8")
+    assert "已中断" in stderr.decode("utf-8")
+    assert [p for p in out.rglob("*") if p.name.endswith(".tmp")] == []
+    assert not (out / "summary.html").exists() and not (out / "results.csv").exists()
+    written = list((out / "results").rglob("*.json"))
+    assert 20 <= len(written) < 1200
+    for path in written:
+        assert json.loads(path.read_text(encoding="utf-8"))["file"]

@@ -13,6 +13,8 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+from ..safetext import safe_text
+
 MARKER = ".jixiao-batch"  # marks a folder as ours, so --force only ever clears our own outputs
 RESULTS_DIR = "results"
 OUR_FILES = ("summary.html", "summary.xlsx", "errors.csv", "results.csv", MARKER)
@@ -45,8 +47,6 @@ def prepare(out_dir: Path, force: bool) -> None:
 
 def cell(value) -> str:
     """A CSV cell a spreadsheet shows as written: numbers stay numbers, text cannot become a formula."""
-    from ..render.xlsx import safe_text
-
     if value is None:
         return ""
     if isinstance(value, Decimal):

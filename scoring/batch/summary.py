@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..numbers import ZERO, quantize
-from ..render.xlsx import safe_text
+from ..safetext import safe_text
 from .record import FAILED, SCORED, UNSCORED, Discrepancy, FileRecord
 
 TOP_N = 20

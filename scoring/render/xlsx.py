@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
+from ..safetext import safe_text
 from .grid import HEAD, LABEL, LONG, NUMBER, Cell, Grid
 from .view import Report
 
@@ -31,7 +32,6 @@ EXPLAIN_WIDTHS = [10, 12, 18, 7, 7, 8, 8, 14, 16, 40, 40]
 BASIS = {"rule": "按规则计分", "given": "按自评得分", "judgement": "评价人判断", "capped": "自评超过分值，按分值计",
          "none": "无法计分", "not_applicable": "不适用", "unscored": "不计分"}
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -46,11 +46,6 @@ _ALIGN = {
 }
 _TEXT_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LINE_HEIGHT, MAX_HEIGHT = 15, 409
-
-
-def safe_text(value: str) -> str:
-    """`value` as a spreadsheet shows it without evaluating it: a leading = + - @ tab or CR gets a `'` before it."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def xlsx_bytes(report: Report, grids: list[Grid]) -> bytes:
