@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 SUFFIXES = (".yaml", ".yml", ".xlsx", ".csv")
 
@@ -30,51 +30,50 @@ def _skipped(name: str) -> bool:
     return name.startswith((".", "~$", "~")) or name.endswith((".tmp", "~"))
 
 
-def _is_within(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-        return True
-    except ValueError:
-        return False
+def _is_within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _walk(root: Path, out_dir: Path | None):
+def _walk(root: str, out_dir: str | None):
+    """Supported files under `root` (plain strings: pathlib costs more than the walk at 10,000 files)."""
     found = []
-    for folder, subdirs, files in os.walk(root, onerror=None, followlinks=False):
-        here = Path(folder)
-        subdirs[:] = sorted(d for d in subdirs if not _skipped(d)
-                            and not (out_dir is not None and _is_within((here / d).resolve(), out_dir)))
+    for folder, subdirs, files in os.walk(root, followlinks=False):
+        subdirs[:] = sorted(d for d in subdirs if not _skipped(d) and not (
+            out_dir is not None and _is_within(os.path.realpath(os.path.join(folder, d)), out_dir)))
         for name in files:
             if not _skipped(name) and name.lower().endswith(SUFFIXES):
-                found.append(here / name)
+                found.append(os.path.join(folder, name))
     return found
 
 
 def discover(paths, out_dir: str | Path | None = None) -> list[Input]:
     """The inputs under `paths`, sorted by shown name, each once."""
-    out = Path(out_dir).resolve() if out_dir is not None else None
-    chosen: dict[Path, tuple[str, str]] = {}  # resolved path -> (shown name, output stem)
+    out = os.path.realpath(out_dir) if out_dir is not None else None
+    chosen: dict[str, tuple[str, str]] = {}  # real path -> (shown name, output stem)
     for raw in paths:
-        path = Path(raw)
-        if not path.exists() and not path.is_symlink():
+        raw = os.fspath(raw)
+        if not os.path.lexists(raw):
             raise DiscoveryError(f"找不到路径：{raw}")
-        if path.is_dir():
-            resolved = path.resolve()
+        if os.path.isdir(raw):
+            resolved = os.path.realpath(raw)
             if out is not None and (_is_within(out, resolved) or _is_within(resolved, out)):
                 raise DiscoveryError(f"输出目录 {out_dir} 位于输入目录 {raw} 之内（或相反）；"
                                      "请把输出目录放在输入目录之外，否则结果会被当作输入再读一次。")
-            base = resolved.name or "input"
-            for file in _walk(path, out):
-                # outputs mirror the tree under the folder's own name, wherever it was given from
-                chosen.setdefault(file.resolve(), (file.as_posix(), f"{base}/{file.relative_to(path).as_posix()}"))
+            base = os.path.basename(resolved) or "input"
+            for file in _walk(raw, out):
+                # outputs mirror the tree under the folder's own name, wherever it was given from;
+                # the folder is resolved once, not every file
+                rel = os.path.relpath(file, raw) if not file.startswith(raw) else file[len(raw):].lstrip(os.sep)
+                rel = rel.replace(os.sep, "/")
+                chosen.setdefault(os.path.join(resolved, rel), (file.replace(os.sep, "/"), f"{base}/{rel}"))
         else:
-            chosen.setdefault(path.resolve(), (path.as_posix(), path.name))
+            chosen.setdefault(os.path.realpath(raw), (raw.replace(os.sep, "/"), os.path.basename(raw)))
     ordered = sorted(chosen.items(), key=lambda item: _sort_key(item[1][0]))
-    return _with_stems([(str(resolved_path), name, rel) for resolved_path, (name, rel) in ordered])
+    return _with_stems([(real, name, rel) for real, (name, rel) in ordered])
 
 
 def _sort_key(name: str):
-    return [part.casefold() for part in PurePosixPath(name).parts]
+    return [part.casefold() for part in name.split("/") if part not in ("", ".")]
 
 
 def _with_stems(items: list[tuple[str, str, str]]) -> list[Input]:
@@ -87,7 +86,7 @@ def _with_stems(items: list[tuple[str, str, str]]) -> list[Input]:
     inputs = []
     for (path, name, rel), stem in zip(items, stems):
         if counts[stem] > 1:
-            stem = stem + "." + PurePosixPath(rel).suffix.lstrip(".").lower()
+            stem = stem + "." + os.path.splitext(rel)[1].lstrip(".").lower()
         unique, n = stem, 1
         while unique.casefold() in taken:
             n += 1
@@ -99,10 +98,11 @@ def _with_stems(items: list[tuple[str, str, str]]) -> list[Input]:
 
 def _safe_stem(rel: str) -> str:
     """A relative output name without a suffix; `..` and drive colons cannot climb out of OUTDIR."""
-    parts = [p for p in PurePosixPath(rel).parts if p not in ("/", ".")]
+    parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]
     parts = ["__" if p == ".." else p.replace(":", "_") for p in parts]
     if not parts:
         parts = ["input"]
-    last = PurePosixPath(parts[-1])
-    parts[-1] = last.stem if last.suffix.lower() in SUFFIXES else last.name
+    stem, suffix = os.path.splitext(parts[-1])
+    if suffix.lower() in SUFFIXES and stem:
+        parts[-1] = stem
     return "/".join(parts)

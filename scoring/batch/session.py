@@ -17,7 +17,7 @@ from .discover import Input, discover
 from .outputs import ERROR_COLUMNS, RESULTS_DIR, SEVERITY_TEXT, CsvStream, prepare, sweep_temporary
 from .record import FAILED, FileRecord
 from .runner import records
-from .worker import Job
+from .worker import Job, quiet_gc
 
 MAX_CRASH_LOGS = 20
 
@@ -61,23 +61,12 @@ def run_batch(inputs: list[Input], out_dir: Path, *, jobs: int = 1, formats=(), 
     crashes: list[str] = []
     done = 0
     try:
-        for record in records(inputs, job, jobs):
-            earlier = summary.add(record)
-            if earlier is not None:
-                outcome.duplicates += 1
-                key = "、".join(part for part in (record.unit, record.project, record.year) if part)
-                record.problems.append(make("B901", Where(record.file), other=earlier, key=key))
-                record.warnings += 1
-            _count(outcome, record)
-            if record.crash and len(crashes) < MAX_CRASH_LOGS:
-                crashes.append(f"== {record.file}\n{record.crash}")
-            results_csv.write(project_row(record))
-            for d in record.problems:
-                if d.severity == ERROR or d.code.startswith("B"):
-                    errors_csv.write([record.file, d.code, SEVERITY_TEXT[d.severity], d.location(), d.message, d.hint])
-            done += 1
-            if progress is not None:
-                progress(record)
+        with quiet_gc():
+            for record in records(inputs, job, jobs):
+                _take(record, summary, outcome, results_csv, errors_csv, crashes, project_row)
+                done += 1
+                if progress is not None:
+                    progress(record)
     except KeyboardInterrupt:
         results_csv.discard()
         errors_csv.discard()
@@ -100,6 +89,24 @@ def run_batch(inputs: list[Input], out_dir: Path, *, jobs: int = 1, formats=(), 
         atomic_write(out_dir / "crashes.log", "\n\n".join(crashes).encode("utf-8"))
         outcome.written.append("crashes.log")
     return outcome
+
+
+def _take(record: FileRecord, summary, outcome: BatchOutcome, results_csv: CsvStream, errors_csv: CsvStream,
+          crashes: list[str], project_row) -> None:
+    """Fold one record into the summary and the two CSV files; then it can be dropped."""
+    earlier = summary.add(record)
+    if earlier is not None:
+        outcome.duplicates += 1
+        key = "、".join(part for part in (record.unit, record.project, record.year) if part)
+        record.problems.append(make("B901", Where(record.file), other=earlier, key=key))
+        record.warnings += 1
+    _count(outcome, record)
+    if record.crash and len(crashes) < MAX_CRASH_LOGS:
+        crashes.append(f"== {record.file}\n{record.crash}")
+    results_csv.write(project_row(record))
+    for d in record.problems:
+        if d.severity == ERROR or d.code.startswith("B"):
+            errors_csv.write([record.file, d.code, SEVERITY_TEXT[d.severity], d.location(), d.message, d.hint])
 
 
 def _count(outcome: BatchOutcome, record: FileRecord) -> None:
