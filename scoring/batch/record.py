@@ -50,7 +50,7 @@ class FileRecord:
     discrepancies: list[Discrepancy] = field(default_factory=list)
     errors: int = 0
     warnings: int = 0
-    problems: list = field(default_factory=list)         # its errors and warnings (Diagnostic), for errors.csv
+    problems: list = field(default_factory=list)         # its errors (Diagnostic), and batch findings B9xx, for errors.csv
     outputs: list[str] = field(default_factory=list)     # written result files, relative to OUTDIR
     crash: str = ""                                       # traceback when our code failed on this file
 
@@ -96,7 +96,7 @@ def record_from_outcome(outcome, name: str) -> FileRecord:
             rec.errors += 1
         elif d.severity == WARNING:
             rec.warnings += 1
-        if d.severity in (ERROR, WARNING):
+        if d.severity == ERROR:  # warnings are only counted: records cross process boundaries, keep them small
             rec.problems.append(d)
     sub = outcome.submission
     if sub is not None:
