@@ -158,6 +158,11 @@ def _parse_cached(kind: type, text: str, sign: str | None, unit: str | None) -> 
 def _parse_value(raw, sign: str | None = None, unit: str | None = None) -> Value:
     if raw is None:
         return Value(raw="", kind=EMPTY)
+    if isinstance(raw, Decimal) and raw.is_finite():
+        # A number the loader already typed: plain ASCII, nothing to fold or strip (most actual values).
+        raw_text = format_decimal(raw)
+        return Value(raw=raw_text, kind=NUMBER, sign=parse_sign(sign) if sign else None, number=Decimal(raw_text),
+                     unit=normalize_unit(unit), text=raw_text, folded=False, sign_text="")
     if isinstance(raw, Decimal):
         raw_text = format_decimal(raw)
     elif isinstance(raw, bool):

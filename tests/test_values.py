@@ -502,3 +502,13 @@ def test_property_parser_never_raises(raw, sign, unit):
 def test_property_meets_never_raises(target, actual):
     result = meets(parse_value(target), parse_value(actual))
     assert result in (True, False, None)
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False),
+       st.sampled_from([None, "≥", "≤", "正向", "反向"]), st.sampled_from([None, "台", "%", "万元", "元"]))
+@settings(max_examples=300)
+def test_typed_numbers_take_a_shortcut_that_changes_nothing(number, sign, unit):
+    """A Decimal from the loader skips folding and sign stripping; the result equals parsing its text."""
+    from scoring.values import _parse_value, format_decimal
+
+    assert _parse_value(number, sign, unit) == _parse_value(format_decimal(number), sign, unit)
