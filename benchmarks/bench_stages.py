@@ -23,13 +23,13 @@ from scoring import schema  # noqa: E402
 from scoring.batch.discover import discover  # noqa: E402
 from scoring.batch.record import record_from_outcome  # noqa: E402
 from scoring.batch.summary import Summary, project_row  # noqa: E402
-from scoring.batch.worker import write_quickly  # noqa: E402
 from scoring.checks import check_table  # noqa: E402
 from scoring.diagnostics import Diagnostics  # noqa: E402
 from scoring.engine import score_submission  # noqa: E402
 from scoring.importers.loader import load_submission  # noqa: E402
 from scoring.model import Submission  # noqa: E402
 from scoring.pipeline import FileOutcome, Pipeline  # noqa: E402
+from scoring.render.output import atomic_write  # noqa: E402
 from scoring.report import to_json  # noqa: E402
 
 STAGES = ("解析下限", "读取（严格加载）", "校验", "建模与体系", "计分", "检查", "结果 JSON", "写文件", "汇总记录")
@@ -72,7 +72,7 @@ def main() -> None:
         timed("检查", check_table, result, sub, iset, diags)
         outcome = FileOutcome(item.name, result, iset, sub, diags.sorted())
         data = timed("结果 JSON", lambda: json.dumps(to_json(outcome), ensure_ascii=False).encode("utf-8"))
-        timed("写文件", write_quickly, out / (item.stem + ".json"), data, made)
+        timed("写文件", lambda: atomic_write(out / (item.stem + ".json"), data, durable=False, made=made))
         timed("汇总记录", lambda: (summary.add(record_from_outcome(outcome, item.name)),
                                project_row(record_from_outcome(outcome, item.name))))
     floor = spent["解析下限"]

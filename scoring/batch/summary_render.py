@@ -189,20 +189,9 @@ def html_context(summary: Summary, title: str) -> dict:
 
 def summary_html(summary: Summary, title: str = DEFAULT_TITLE, templates_dir=None) -> str:
     """The whole summary as one self-contained HTML page (inline CSS and SVG)."""
-    import jinja2
+    from ..render.templating import render_template
 
-    from ..render.templating import environment
-    from ..render.view import RenderError
-
-    name = "summary.html.j2"
-    try:
-        return environment("html", templates_dir).get_template(name).render(**html_context(summary, title))
-    except jinja2.UndefinedError as exc:
-        raise RenderError(f"模板「{name}」引用了不存在的字段：{exc.message}") from None
-    except jinja2.TemplateNotFound as exc:
-        raise RenderError(f"找不到模板「{exc.name}」") from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(f"模板「{exc.filename or name}」第 {exc.lineno} 行语法错误：{exc.message}") from None
+    return render_template("html", "summary.html.j2", templates_dir, **html_context(summary, title))
 
 
 # -- Excel -------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,12 +63,13 @@ class Worker:
         return record
 
     def _write_outputs(self, item: Input, outcome) -> list[str]:
+        from ..render.output import atomic_write
         from ..report import to_json
 
         written = []
         target = self.results / (item.stem + ".json")
         text = json.dumps(to_json(outcome), ensure_ascii=False)  # no indent: the C encoder only runs without one
-        write_quickly(target, text.encode("utf-8"), self.made)
+        atomic_write(target, text.encode("utf-8"), durable=False, made=self.made)
         written.append(target.relative_to(self.results.parent).as_posix())
         for fmt in self.job.formats:
             from ..render.output import render_bytes
@@ -80,7 +80,7 @@ class Worker:
             except RenderError:
                 continue  # the table cannot be drawn; its problems are already in the record
             target = self.results / f"{item.stem}.{fmt}"
-            write_quickly(target, data, self.made)
+            atomic_write(target, data, durable=False, made=self.made)
             written.append(target.relative_to(self.results.parent).as_posix())
         return written
 
@@ -93,26 +93,6 @@ def _looks_like_set(path: str) -> bool:
     except OSError:
         return False
     return b"levels:" in head or b"extends:" in head
-
-
-def write_quickly(path: Path, data: bytes, made: set | None = None) -> None:
-    """Atomic (temporary file + rename) but without fsync: a batch writes thousands of these,
-    and a crash can only leave a missing result, never half of one.  `made`: folders known to exist."""
-    if made is None or path.parent not in made:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if made is not None:
-            made.add(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 # -- garbage collection ---------------------------------------------------------------------------

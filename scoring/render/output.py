@@ -21,15 +21,22 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def atomic_write(path: Path, data: bytes, *, durable: bool = True, made: set | None = None) -> None:
+    """Write to a temporary file beside `path`, then rename: readers never see half a file.
+
+    `durable=False` skips the fsync (a batch writes thousands of results; a crash can only leave
+    a result missing, never half of one).  `made`: folders known to exist, to skip their mkdir."""
+    if made is None or path.parent not in made:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; an attachment gets the usual permissions
         os.replace(tmp, path)
     except BaseException:

@@ -41,7 +41,8 @@ def environment(kind: str, override_dir: str | Path | None = None):
     return env
 
 
-def _render(kind: str, name: str, override_dir, **context) -> str:
+def render_template(kind: str, name: str, override_dir, **context) -> str:
+    """Render one template; template mistakes become a RenderError naming the template."""
     import jinja2
 
     try:
@@ -55,14 +56,14 @@ def _render(kind: str, name: str, override_dir, **context) -> str:
 
 
 def render_markdown(report: Report, override_dir=None) -> str:
-    return _render("md", "report.md.j2", override_dir, report=report)
+    return render_template("md", "report.md.j2", override_dir, report=report)
 
 
 def render_html(report: Report, grids: list[Grid], override_dir=None) -> str:
     css_path = Path(override_dir, "report.css") if override_dir and Path(override_dir, "report.css").is_file() \
         else resources.data_path("templates", "report.css")
     tables = [html_table(g) for g in grids]
-    return _render("html", "report.html.j2", override_dir, report=report, tables=tables,
+    return render_template("html", "report.html.j2", override_dir, report=report, tables=tables,
                    css=css_path.read_text(encoding="utf-8"))
 
 
