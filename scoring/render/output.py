@@ -30,14 +30,18 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True, made: set | N
         path.parent.mkdir(parents=True, exist_ok=True)
         if made is not None:
             made.add(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if durable:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    else:  # one writer per process and per result: a name from the pid is unique, and cheaper
+        tmp = str(path.parent / f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; an attachment gets the usual permissions
+                os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; an attachment gets the usual permissions
         os.replace(tmp, path)
     except BaseException:
         try:
