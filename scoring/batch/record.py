@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..diagnostics import ERROR, WARNING
-from ..numbers import ZERO
 
 SCORED, UNSCORED, FAILED = "scored", "unscored", "failed"
 
@@ -60,11 +59,6 @@ class FileRecord:
         if not (self.unit and self.year):
             return None
         return tuple(_norm(x) for x in (self.unit, self.project, self.year))
-
-    @property
-    def given_total(self) -> Decimal | None:
-        """The total the unit printed, when there is one."""
-        return self.printed_total
 
     @property
     def gap(self) -> Decimal | None:
@@ -139,4 +133,4 @@ def failed_record(name: str, code: str, **fields) -> FileRecord:
 
 
 __all__ = ["FileRecord", "RowLoss", "Discrepancy", "record_from_outcome", "failed_record",
-           "SCORED", "UNSCORED", "FAILED", "ZERO"]
+           "SCORED", "UNSCORED", "FAILED"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..diagnostics import ERROR, Where, make
-from .discover import Input, discover
+from .discover import Input
 from .outputs import ERROR_COLUMNS, RESULTS_DIR, SEVERITY_TEXT, CsvStream, prepare, sweep_temporary
 from .record import FAILED, FileRecord
 from .runner import records
@@ -40,10 +40,6 @@ class BatchInterrupted(Exception):
     def __init__(self, done: int, total: int):
         super().__init__(f"{done}/{total}")
         self.done, self.total = done, total
-
-
-def find_inputs(paths, out_dir: Path) -> list[Input]:
-    return discover(paths, out_dir)
 
 
 def run_batch(inputs: list[Input], out_dir: Path, *, jobs: int = 1, formats=(), force: bool = False,

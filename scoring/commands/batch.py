@@ -30,17 +30,17 @@ def batch(paths, out_dir, jobs, render_to, force, templates_dir, set_dirs, defau
     \b
     示例：jixiao batch 自评表/ -o 复核结果/ --jobs 4
     """
-    from ..batch.discover import DiscoveryError
+    from ..batch.discover import DiscoveryError, discover
     from ..batch.outputs import OutputDirError
     from ..batch.runner import default_jobs
-    from ..batch.session import BatchInterrupted, find_inputs, run_batch
+    from ..batch.session import BatchInterrupted, run_batch
 
     from ..cli import _formats
 
     formats = _formats(render_to, "--render") if render_to else []
     out = Path(out_dir)
     try:
-        inputs = find_inputs(paths, out)
+        inputs = discover(paths, out)
     except DiscoveryError as exc:
         raise click.UsageError(str(exc)) from None
     if not inputs:
