@@ -29,7 +29,7 @@ from scoring.engine import score_submission  # noqa: E402
 from scoring.importers.loader import load_submission  # noqa: E402
 from scoring.model import Submission  # noqa: E402
 from scoring.pipeline import FileOutcome, Pipeline  # noqa: E402
-from scoring.render.output import atomic_write  # noqa: E402
+from scoring.outputs import OutputFolder  # noqa: E402
 from scoring.report import to_json  # noqa: E402
 
 STAGES = ("解析下限", "读取（严格加载）", "校验", "建模与体系", "计分", "检查", "结果 JSON", "写文件", "汇总记录")
@@ -46,7 +46,7 @@ def main() -> None:
     for item in inputs[:20]:  # warm: sets loaded, validators compiled
         pipeline.run(item.path)
     spent = dict.fromkeys(STAGES, 0.0)
-    summary, made = Summary(), set()
+    summary, folder = Summary(), OutputFolder(out, lock=False)
 
     def timed(stage, fn, *a):
         start = time.perf_counter()
@@ -72,7 +72,7 @@ def main() -> None:
         timed("检查", check_table, result, sub, iset, diags)
         outcome = FileOutcome(item.name, result, iset, sub, diags.sorted())
         data = timed("结果 JSON", lambda: json.dumps(to_json(outcome), ensure_ascii=False).encode("utf-8"))
-        timed("写文件", lambda: atomic_write(out / (item.stem + ".json"), data, durable=False, made=made))
+        timed("写文件", lambda: folder.write(out / (item.stem + ".json"), data, durable=False, checked=True))
         timed("汇总记录", lambda: (summary.add(record_from_outcome(outcome, item.name)),
                                project_row(record_from_outcome(outcome, item.name))))
     floor = spent["解析下限"]

@@ -1,4 +1,4 @@
-"""Checks over a whole set or a whole scored table: weights, totals, reasons.
+"""Checks over a whole set or a whole scored table: weights, totals, reasons, invisible characters.
 
 Each check is a small function with a docstring, registered in order; each
 reports through stable codes (see diagnostics.py).
@@ -9,10 +9,11 @@ from decimal import Decimal
 from typing import Callable
 
 from .diagnostics import Diagnostics
+from .display import find_invisible, has_invisible, strip_invisible
 from .engine import ScoreResult
 from .model import IndicatorSet, Submission
 from .numbers import ZERO, fmt_short, percent, quantize
-from .paths import where as locate
+from .paths import label, where as locate
 
 SetCheck = Callable[[IndicatorSet, Diagnostics], None]
 TableCheck = Callable[[ScoreResult, Submission, IndicatorSet, Diagnostics], None]
@@ -159,6 +160,95 @@ def table_reasons(result: ScoreResult, sub: Submission, iset: IndicatorSet, diag
         if iset.deviation.reason_required and not has_reason:
             diags.add("D703", locate(doc, ("budget",), "reason"), rate=percent(budget.rate),
                       threshold=percent(low, 0))
+
+
+@_table_check
+def table_invisible_text(result: ScoreResult, sub: Submission, iset: IndicatorSet, diags: Diagnostics) -> None:
+    """V511: a text (or a free-form key) with control, bidi or zero-width characters; the attachments drop them.
+
+    One joined search over every text of the table first: the usual table has none, and batches run this for
+    thousands of files."""
+    data = sub.data
+    if not has_invisible(" ".join(_all_texts(data))):
+        return
+    for path, text, is_key in _texts(data, ()):
+        names = find_invisible(text)
+        if names:
+            shown = "、".join(names[:_MAX_NAMED]) + (f"等 {len(names)} 种" if len(names) > _MAX_NAMED else "")
+            diags.add("V511", locate(sub.doc, path, key=is_key), field=_field_label(data, path, is_key), chars=shown)
+
+
+_MAX_NAMED = 5  # characters named in one V511; the rest counted
+
+
+def _all_texts(data) -> list[str]:
+    """Every string of the data and every string key, in no particular order (a loop, not recursion: cheaper)."""
+    out: list[str] = []
+    stack = [data]
+    pop, push, add = stack.pop, stack.extend, out.append
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is str:
+            add(node)
+        elif kind is dict:
+            push(node)  # its keys
+            push(node.values())
+        elif kind is list:
+            push(node)
+    return out
+
+
+def _texts(node, path: tuple):
+    """(path, text, is_key) for every string of the data and every string key of a mapping."""
+    if isinstance(node, str):
+        yield path, node, False
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str):
+                yield path + (key,), key, True
+            yield from _texts(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _texts(value, path + (index,))
+
+
+def _field_label(data, path: tuple, is_key: bool) -> str:
+    """How V511 names a field: 「单位名称」, 「指标「办公设备购置数量」的偏差原因分析」, 「预算执行情况的资金来源「…」的名称」.
+
+    Names inside the label are shown without their invisible characters; V511 lists those itself."""
+    parts: list[str] = []
+    node = data
+    i = 0
+    while i < len(path):
+        step = path[i]
+        child = node.get(step) if isinstance(node, dict) else None
+        if is_key and i == len(path) - 1:
+            parts.append(f"{'标题' if path[:1] == ('narrative',) else '名称'}「{strip_invisible(str(step))}」")
+            break
+        if isinstance(child, list) and i + 1 < len(path) and isinstance(path[i + 1], int):
+            index = path[i + 1]
+            item = child[index] if 0 <= index < len(child) else None
+            if step == "indicators":
+                parts = []  # an indicator's name says enough; the goal block it sits in is left out
+            parts.append(_item_label(step, item, index))
+            node = item
+            i += 2
+            continue
+        parts.append(label(strip_invisible(step) if isinstance(step, str) else step))
+        node = child
+        i += 1
+    return "的".join(parts)
+
+
+def _item_label(container: str, item, index: int) -> str:
+    name = item.get("name") if isinstance(item, dict) else None
+    name = strip_invisible(name).strip() if isinstance(name, str) else ""
+    if container == "indicators":
+        return f"指标「{name}」" if name else f"第{index + 1}个指标"
+    if container == "goals":
+        return f"年度目标「{name}」" if name else f"年度目标{index + 1}"
+    return f"{label(container)}「{name}」" if name else f"{label(container)}第{index + 1}项"
 
 
 def check_table(result: ScoreResult, sub: Submission, iset: IndicatorSet, diags: Diagnostics) -> None:

@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 problems in the data, 2 usage errors, 3 internal bug.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import traceback
@@ -13,12 +14,10 @@ from pathlib import Path
 
 import click
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+from .options import SET_OPTION, SETS_OPTION, existing_file, existing_files
+from .outputs import OutputError
 
-_SETS_OPTION = click.option("--sets", "set_dirs", multiple=True, type=click.Path(file_okay=False),
-                            help="额外的指标体系目录（可重复），优先于内置体系。")
-_SET_OPTION = click.option("--set", "default_set", default="mof-project", show_default=True,
-                           help="表格（CSV、Excel）本身没写指标体系时使用的体系编号。")
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
 
 def _pipeline(set_dirs, default_set: str = "mof-project"):
@@ -58,7 +57,26 @@ def _echo_json(outcomes) -> None:
     click.echo(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Refused(click.ClickException):
+    """An OutputError the CLI's way: said in Chinese; exit 2 (choose another output) or 1 (the environment)."""
+
+    def __init__(self, error: OutputError):
+        super().__init__(str(error))
+        self.exit_code = EXIT_USAGE if error.usage else EXIT_DATA
+
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.message}", err=True)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OutputError as exc:  # from any command: a file that must not or cannot be written
+            raise _Refused(exc) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="jixiao", prog_name="jixiao")
 def cli():
     """jixiao 绩效：预算绩效自评表评分引擎。
@@ -69,14 +87,14 @@ def cli():
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(), callback=existing_files)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="输出格式。json 为供其他工具读取的固定结构。")
 @click.option("--explain", is_flag=True, help="逐项列出计分过程。")
 @click.option("-v", "--verbose", is_flag=True, help="同时显示「提示」级信息。")
 @click.option("--strict", is_flag=True, help="有警告时也以退出码 1 结束。")
-@_SETS_OPTION
-@_SET_OPTION
+@SETS_OPTION
+@SET_OPTION
 def score(files, fmt, explain, verbose, strict, set_dirs, default_set):
     """为一个或多个自评表计分：YAML、jixiao form 生成并填好的 .xlsx，或一行一个指标的 CSV/Excel 表。"""
     from .report import render_diagnostics, render_text, summary_line
@@ -99,12 +117,12 @@ def score(files, fmt, explain, verbose, strict, set_dirs, default_set):
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(), callback=existing_files)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="同时显示「提示」级信息。")
 @click.option("--strict", is_flag=True, help="有警告时也以退出码 1 结束。")
-@_SETS_OPTION
-@_SET_OPTION
+@SETS_OPTION
+@SET_OPTION
 def check(files, fmt, verbose, strict, set_dirs, default_set):
     """只检查自评表或指标体系文件，列出全部问题，不输出得分表。"""
     from .report import render_diagnostics, summary_line
@@ -145,37 +163,42 @@ def _formats(value: str, option: str = "--to") -> list[str]:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(), callback=existing_files)
 @click.option("--to", "to", default="html", show_default=True,
               help="输出格式，可用逗号分隔多个：html,pdf,xlsx,docx,md。")
 @click.option("-o", "--output", type=click.Path(), default=None,
               help="输出目录（默认当前目录）；只有一个输入和一种格式时也可以是文件名。")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="单位或财政局自己的模板目录，优先于内置模板。")
-@_SETS_OPTION
-@_SET_OPTION
+@SETS_OPTION
+@SET_OPTION
 def render(files, to, output, templates_dir, set_dirs, default_set):
     """把自评表渲染为可公开的附件（HTML、PDF、Excel、Word、Markdown）。"""
-    from .render.output import render_to_files
+    from .outputs import OutputFolder
+    from .render.output import output_path, render_to_files
     from .report import compact_counts
 
     formats = _formats(to)
     pipeline = _pipeline(set_dirs, default_set)
     target = Path(output) if output else None
     single = len(files) == 1 and len(formats) == 1
+    paths = {f: [output_path(Path(f), fmt, target, single) for fmt in formats] for f in files}
+    planned = [(p, f) for f in files for p in paths[f]]
     failed = False
-    for path in files:
-        outcome = _check_one(pipeline, path)
-        written = render_to_files(outcome, formats, target, templates_dir, single)
-        if written.error:
-            failed = True
-            click.echo(f"{path}：未生成。{written.error}", err=True)
-            continue
-        for out in written.outputs:
-            click.echo(f"{path} → {out}")
-        if outcome.diagnostics:
-            click.echo(f"    （{compact_counts(outcome.diagnostics)}；用 jixiao check {path} 查看）", err=True)
-        failed = failed or outcome.has_errors
+    with OutputFolder(planned[0][0].parent, inputs=files) as folder:
+        folder.check_plan(planned)  # nothing is written if any output would clash or replace what is not ours
+        for path in files:
+            outcome = _check_one(pipeline, path)
+            written = render_to_files(outcome, formats, paths[path], folder, templates_dir)
+            if written.error:
+                failed = True
+                click.echo(f"{path}：未生成。{written.error}", err=True)
+                continue
+            for out in written.outputs:
+                click.echo(f"{path} → {out}")
+            if outcome.diagnostics:
+                click.echo(f"    （{compact_counts(outcome.diagnostics)}；用 jixiao check {path} 查看）", err=True)
+            failed = failed or outcome.has_errors
     sys.exit(EXIT_DATA if failed else EXIT_OK)
 
 
@@ -183,40 +206,38 @@ def render(files, to, output, templates_dir, set_dirs, default_set):
 @click.argument("set_id")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="输出文件（默认：<体系编号>-填报表.xlsx，写在当前目录）。")
-@_SETS_OPTION
+@SETS_OPTION
 def form(set_id, output, set_dirs):
     """按指标体系生成 Excel 填报表（表头、预算、指标行、下拉选项，锁定不可修改的单元格）。"""
     from .importers.form import form_bytes
-    from .render.output import atomic_write
+    from .outputs import write_one
 
     iset = _set_or_exit(set_id, set_dirs)
     target = Path(output) if output else Path.cwd() / f"{set_id}-填报表.xlsx"
-    atomic_write(target, form_bytes(iset))
+    write_one(target, form_bytes(iset))
     click.echo(f"已生成填报表：{target}")
 
 
 @cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(), callback=existing_file)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="输出的自评表 YAML 文件。")
-@_SETS_OPTION
-@_SET_OPTION
+@SETS_OPTION
+@SET_OPTION
 def import_(file, output, set_dirs, default_set):
     """把填好的 Excel 填报表转换为自评表 YAML，并检查其中的问题。"""
     from .diagnostics import Diagnostics
     from .importers.export import to_yaml
     from .importers.loader import load_submission
-    from .render.output import atomic_write
+    from .outputs import write_one
     from .report import render_diagnostics, summary_line
 
     target = Path(output)
-    if target.resolve() == Path(file).resolve():
-        raise click.UsageError("输出文件不能是输入文件本身。")
     diags = Diagnostics()
     doc = load_submission(file, diags, default_set)
     if doc is None:
         click.echo(render_diagnostics(diags.items), err=True)
         sys.exit(EXIT_DATA)
-    atomic_write(target, to_yaml(doc.data, Path(file).name).encode("utf-8"))
+    write_one(target, to_yaml(doc.data, Path(file).name).encode("utf-8"), inputs=[file])
     outcome = _pipeline(set_dirs, default_set).run(file)
     click.echo(f"已导入：{file} → {target}（{summary_line(outcome.diagnostics)}）")
     text = render_diagnostics(outcome.diagnostics)
@@ -231,7 +252,7 @@ def sets():
 
 
 @sets.command("list")
-@_SETS_OPTION
+@SETS_OPTION
 def sets_list(set_dirs):
     """列出可用的指标体系。"""
     from .report import table
@@ -252,7 +273,7 @@ def sets_list(set_dirs):
 
 @sets.command("show")
 @click.argument("set_id")
-@_SETS_OPTION
+@SETS_OPTION
 def sets_show(set_id, set_dirs):
     """显示指标体系（已合并继承）的结构、分值和评分规则。"""
     from .lint import describe_set
@@ -263,7 +284,7 @@ def sets_show(set_id, set_dirs):
 
 @sets.command("lint")
 @click.argument("targets", nargs=-1)
-@_SETS_OPTION
+@SETS_OPTION
 def sets_lint(targets, set_dirs):
     """检查指标体系：结构、分值合计、分档缺口与重叠、公式。不给参数时检查全部体系。"""
     from .lint import lint_file, lint_id
@@ -342,11 +363,31 @@ _register_commands()
 
 def main(argv=None) -> None:
     """Entry point: map every way out to the documented exit codes."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _guarded(sys.stdout), _guarded(sys.stderr)
+    try:
+        _run(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _guarded(stream):
+    """Text from the user's files (unit names, reasons) may hold escape sequences or bidi overrides:
+    every character the terminal would act on is shown escaped (see scoring/display.py)."""
+    from .display import SafeStream
+
+    return stream if stream is None or isinstance(stream, SafeStream) else SafeStream(stream)
+
+
+def _run(argv) -> None:
     try:
         code = cli.main(args=argv, prog_name="jixiao", standalone_mode=False)
     except click.exceptions.ClickException as exc:  # usage errors and friends
         exc.show()
         sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+    except BrokenPipeError:  # `jixiao score … | head`: the reader left
+        _silence_stdout()
+        sys.exit(EXIT_OK)
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("已中断。", err=True)
         sys.exit(130)
@@ -360,13 +401,26 @@ def main(argv=None) -> None:
     sys.exit(code or 0)
 
 
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def _write_crash_log() -> str:
+    """The traceback in a file; if even that cannot be written (disk full), on the screen."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    fd, path = tempfile.mkstemp(prefix=f"jixiao-crash-{stamp}-", suffix=".log")
-    with open(fd, "w", encoding="utf-8") as fh:
-        fh.write(f"argv: {sys.argv!r}\n\n")
-        fh.write(traceback.format_exc())
-    return path
+    details = f"argv: {sys.argv!r}\n\n{traceback.format_exc()}"
+    try:
+        fd, path = tempfile.mkstemp(prefix=f"jixiao-crash-{stamp}-", suffix=".log")
+        with open(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
+            fh.write(details)
+        return path
+    except OSError:
+        click.echo(details, err=True)
+        return "（无法写入文件，已显示在上方）"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -57,6 +57,8 @@ _define("Y110", ERROR, "不支持的 YAML 标签「{tag}」",
         "请删除该标签，直接写值。")
 _define("Y111", ERROR, "键必须是文字，这里是「{key}」",
         "把键写成文字（必要时加引号）。")
+_define("Y112", ERROR, "不是普通文件（{kind}），未读取",
+        "请指定自评表文件本身，不要指定管道、设备或目录。")
 
 # -- S: structure (JSON Schema) -------------------------------------------------
 _define("S201", ERROR, "「{label}」应为{expected}，实际是{actual}", "")
@@ -84,6 +86,8 @@ _define("R308", ERROR, "指标「{name}」不在指标体系「{set_id}」的固
         "该体系不允许自设指标；请检查指标名称是否写错。")
 _define("R309", ERROR, "指标既写在顶层 indicators 中，又写在年度目标的 indicators 中",
         "单个年度目标时用顶层 indicators；多个年度目标时把指标分别写在各目标下。")
+_define("R311", ERROR, "自评表共有 {count} 个指标，超过上限 {limit} 个",
+        "一张自评表的指标不应这么多；请检查是否把多张表合在了一起，或选错了文件。")
 _define("R310", ERROR, "指标体系「{set_id}」不分年度目标块，这里有 {count} 个年度目标各自带有指标",
         "把指标合并到一组 indicators 中，或改用允许多个年度目标块的体系（如 hubei-department）。")
 
@@ -115,6 +119,11 @@ _define("V505", INFO, "实际完成值「{raw}」带有符号「{sign}」，按 
 _define("V507", WARNING, "缺少实际完成值，视为未完成", "请填写全年实际完成指标值。")
 _define("V508", ERROR, "缺少{field}", "")
 _define("V509", ERROR, "{field}「{raw}」不能用于「{rule}」规则：{detail}", "")
+_define("V510", ERROR, "{field}「{raw}」超出可处理的数值范围",
+        "数值最多 {digits} 位有效数字、绝对值小于 10 的 {exponent} 次方；请检查是否多打了数字，"
+        "或单元格是否被显示成了科学计数法（如 1E+300）。改正后才能计分。")
+_define("V511", WARNING, "{field}含有看不见的控制字符（{chars}），生成的附件中已删除",
+        "这些字符多来自复制粘贴，也可能被用来伪装文字（如把文字倒过来显示）；请删除后重新保存。")
 
 # -- F: formulas -----------------------------------------------------------------
 _define("F001", ERROR, "公式「{formula}」：{detail}", "")
@@ -163,9 +172,15 @@ _define("I803", ERROR, "在工作簿中找不到填报表的表头（查找了�
 _define("I804", ERROR, "公式单元格没有保存计算结果：{formula}",
         "请在 Excel 中打开并保存一次（让公式算出结果），或把公式改为数值。")
 _define("I805", WARNING, "Excel 日期 {value} 按文字「{text}」读取", "指标值、完成值请写成文字，例如「2021年12月31日前」。")
-_define("I806", ERROR, "不支持的文件类型「{suffix}」", "可读取 .yaml、.yml、.xlsx、.csv 文件。")
+_define("I806", ERROR, "不支持的文件类型「{suffix}」", "可读取的类型：{supported}。")
 _define("I807", WARNING, "CSV 文件不是 UTF-8 编码，已按 GBK（GB18030）读取", "建议另存为 UTF-8 编码的 CSV。")
 _define("I808", ERROR, "CSV 文件无法识别编码（既不是 UTF-8 也不是 GBK）", "请在 Excel/WPS 中另存为「CSV UTF-8」格式。")
+_define("I809", WARNING, "工作簿中的隐藏工作表{sheets}未读取",
+        "只读取可见的工作表；自评表如在隐藏的工作表上，请在 Excel 中取消隐藏（或删除多余的工作表）后另存。")
+_define("I810", ERROR, "工作簿超出读取上限：{detail}",
+        "一张自评表不应这么大；请删除多余的工作表、行和列后另存，或检查是否选错了文件。")
+_define("I811", ERROR, "CSV 第 {line} 行：{problem}",
+        "请在 Excel/WPS 中打开该文件检查这一行，然后重新另存为 CSV。")
 
 
 # -- B: batches of files ---------------------------------------------------------------------
@@ -175,6 +190,10 @@ _define("B902", ERROR, "处理此文件时程序出错（{reason}），已跳过
         "这是 jixiao 的问题，不是您的数据的问题；请把该文件反馈给维护者。")
 _define("B903", WARNING, "这是指标体系文件，不是自评表，未计分",
         "指标体系请放在 --sets 指定的目录里，不要与自评表混在一起。")
+_define("B904", INFO, "已忽略：{reason}", "")
+_define("B905", ERROR, "未读取：{reason}", "{hint}")
+_define("B906", ERROR, "处理此文件超过 {seconds} 秒，已停止；其余文件照常处理",
+        "文件可能异常庞大或结构异常，请检查；确需更长时间时用 --timeout 放宽时限。")
 
 @dataclass
 class Diagnostic:

@@ -13,11 +13,9 @@ from .yamlload import MAX_FILE_BYTES
 
 def is_set_file(path) -> bool:
     """An indicator set has top-level `levels:` or `extends:`; a submission has `set:`."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(min(MAX_FILE_BYTES, 65536)).decode("utf-8", "replace")
-    except OSError:
-        return False
+    from .importers.loader import peek
+
+    head = peek(path, min(MAX_FILE_BYTES, 65536)).decode("utf-8", "replace")
     keys = {line.split(":", 1)[0].strip() for line in head.splitlines() if line[:1].isalpha() and ":" in line}
     return "set" not in keys and bool(keys & {"levels", "extends"})
 

@@ -12,6 +12,7 @@ from . import schema
 from .checks import check_table, lint_set
 from .diagnostics import ERROR, Diagnostics
 from .engine import ScoreResult, score_submission
+from .limits import check_limits
 from .model import IndicatorSet, Submission
 from .paths import where
 from .sets import SetLoader, available_ids
@@ -57,7 +58,7 @@ class Pipeline:
         diags = Diagnostics()
         outcome = FileOutcome(file=str(path))
         doc = load_submission(path, diags, self.default_set)
-        if doc is not None and schema.validate(doc, "submission", diags):
+        if doc is not None and schema.validate(doc, "submission", diags) and check_limits(doc, diags):
             sub = Submission.from_document(doc)
             outcome.submission = sub
             iset = self.resolve_set(sub.set_id, diags, where(doc, ("set",)))

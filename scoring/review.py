@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .diagnostics import ERROR, INFO, SEVERITY_LABEL, WARNING, Diagnostic, Where, make
+from .display import strip_invisible
 from .engine import RowResult, ScoreResult
 from .importers.xlsx_form import IMPORTED_SCORE
 from .model import IndicatorSet, Submission
@@ -304,7 +305,7 @@ def render_text(reviews: list[FileReview]) -> str:
     if clean:
         summary += f"；{clean} 个文件{CLEAN}"
     lines.append(summary)
-    return "\n".join(lines) + "\n"
+    return strip_invisible("\n".join(lines) + "\n")  # names and places quote the table: no control characters
 
 
 def render_json(reviews: list[FileReview]) -> str:
@@ -320,6 +321,7 @@ def render_xlsx(reviews: list[FileReview]) -> bytes:
     from openpyxl.utils import get_column_letter
 
     from .render.xlsx import FONT_NAME, safe_text
+    from .render.zipfix import workbook_bytes
 
     wb = Workbook()
     ws = wb.active
@@ -332,7 +334,7 @@ def render_xlsx(reviews: list[FileReview]) -> bytes:
         if isinstance(value, Decimal):
             cell.value = value
         elif value:
-            cell.value = safe_text(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+            cell.value = safe_text(ILLEGAL_CHARACTERS_RE.sub("", strip_invisible(str(value))))
             cell.data_type = "s"
         cell.font = bold if row == 1 else font
         if row > 1:
@@ -356,9 +358,7 @@ def render_xlsx(reviews: list[FileReview]) -> bytes:
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(XLSX_HEADS))}{max(row - 1, 1)}"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def is_input(output: Path, inputs) -> bool:

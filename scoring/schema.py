@@ -150,9 +150,10 @@ def _report(doc: Document, path: tuple, error, diags: Diagnostics) -> None:
         relation = {"minimum": "≥", "maximum": "≤", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
         diags.add("S205", _where(doc, path), label=field_label,
                   relation=f"{relation} {error.validator_value}", value=_short(error.instance))
-    elif kind in ("minLength", "maxLength", "minItems", "maxItems"):
-        relation = {"minLength": "至少 {} 个字", "maxLength": "不超过 {} 个字",
-                    "minItems": "至少 {} 项", "maxItems": "不超过 {} 项"}[kind].format(error.validator_value)
+    elif kind in ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"):
+        relation = {"minLength": "至少 {} 个字", "maxLength": "不超过 {} 个字", "minItems": "至少 {} 项",
+                    "maxItems": "不超过 {} 项", "minProperties": "至少 {} 项",
+                    "maxProperties": "不超过 {} 项"}[kind].format(error.validator_value)
         size = len(error.instance) if hasattr(error.instance, "__len__") else "?"
         diags.add("S205", _where(doc, path), label=field_label, relation=relation, value=f"{size}")
     elif kind == "pattern":

@@ -75,13 +75,14 @@ def test_no_input_is_lost_among_broken_files(mixed, tmp_path):
     out = tmp_path / "out"
     result = run("batch", str(mixed), "-o", str(out), "--jobs", "2")
     assert result.exit_code == 1, result.output
-    inputs = [p for p in mixed.rglob("*") if p.suffix in (".yaml", ".yml", ".xlsx", ".csv")
-              and not p.name.startswith(".")]
+    inputs = [p for p in mixed.rglob("*") if p.is_file()]  # every file, read or not
     rows = read_csv(out / "results.csv")
-    assert len(rows) == len(inputs) == 15
+    assert len(rows) == len(inputs) == 17
     assert sorted(Path(r["文件"]).name for r in rows) == sorted(p.name for p in inputs)
     failed = {Path(r["文件"]).name for r in rows if r["状态"] == "未能计分"}
-    assert failed == {"空文件.yaml", "二进制.yaml", "语法错误.yaml", "全角冒号.yml", "损坏.xlsx", "坏表.csv", "体系.yaml"}
+    assert failed == {"空文件.yaml", "二进制.yaml", "语法错误.yaml", "全角冒号.yml", "损坏.xlsx", "坏表.csv", "体系.yaml",
+                      "说明.txt"}
+    assert {Path(r["文件"]).name for r in rows if r["状态"] == "已忽略"} == {".隐藏.yaml"}
     reasons = {}
     for e in read_csv(out / "errors.csv"):
         reasons.setdefault(Path(e["文件"]).name, set()).add(e["代码"])
@@ -90,7 +91,8 @@ def test_no_input_is_lost_among_broken_files(mixed, tmp_path):
     assert reasons["二进制.yaml"] == {"Y102"}
     assert "Y105" in reasons["全角冒号.yml"]
     assert reasons["体系.yaml"] == {"B903"}
-    assert "共 15 个文件：已计分 6 个，只判完成情况（不计分）2 个，未能计分 7 个。" in result.stdout
+    assert reasons["说明.txt"] == {"I806"} and reasons[".隐藏.yaml"] == {"B904"}
+    assert "共 17 个文件：已计分 6 个，只判完成情况（不计分）2 个，未能计分 8 个，已忽略 1 个" in result.stdout
 
 
 def test_output_order_and_contents_do_not_depend_on_jobs(mixed, tmp_path):
@@ -122,7 +124,7 @@ def test_output_inside_input_is_a_usage_error(tmp_path):
     shutil.copy(EXAMPLE_FILES[0], folder)
     result = run("batch", str(folder), "-o", str(folder / "out"))
     assert result.exit_code == 2
-    assert "位于输入目录" in result.output
+    assert "相互包含" in result.output
     with pytest.raises(DiscoveryError):
         discover([str(tmp_path)], folder)
 
@@ -150,7 +152,7 @@ def test_missing_path_and_empty_folder_are_usage_errors(tmp_path):
     assert run("batch", str(tmp_path / "无此目录"), "-o", str(tmp_path / "o1")).exit_code == 2
     (tmp_path / "空").mkdir()
     result = run("batch", str(tmp_path / "空"), "-o", str(tmp_path / "o2"))
-    assert result.exit_code == 2 and "没有找到自评表" in result.output
+    assert result.exit_code == 2 and "没有找到任何文件" in result.output
 
 
 def test_permission_denied_is_reported_and_the_batch_goes_on(tmp_path, monkeypatch):
@@ -159,14 +161,14 @@ def test_permission_denied_is_reported_and_the_batch_goes_on(tmp_path, monkeypat
     for path in EXAMPLE_FILES[:3]:
         shutil.copy(path, folder)
     locked = folder / EXAMPLE_FILES[1].name
-    real_open = Path.open
+    real_open = os.open
 
-    def guarded_open(self, *args, **kwargs):  # root can read a chmod 000 file, so refuse it here
-        if self == locked:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def guarded_open(path, *args, **kwargs):  # root can read a chmod 000 file, so refuse it here
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_open)
     outcome = run_batch(discover([str(folder)], tmp_path / "out"), tmp_path / "out", jobs=1)
     assert (outcome.inputs, outcome.scored, outcome.failed) == (3, 2, 1)
     errors = read_csv(tmp_path / "out" / "errors.csv")

@@ -1137,7 +1137,8 @@ def test_I806_unsupported_type(tmp_path):
     path = tmp_path / "table.ods"
     path.write_bytes(b"PK")
     outcome = Pipeline().run(path)
-    expect(outcome.diagnostics, "I806", ERROR, "不支持的文件类型「.ods」", hint="可读取 .yaml、.yml、.xlsx、.csv 文件。")
+    expect(outcome.diagnostics, "I806", ERROR, "不支持的文件类型「.ods」",
+           hint="可读取的类型：.yaml、.yml、.xlsx、.xlsm、.csv。")
 
 
 def test_spreadsheet_value_problems_point_at_the_cell(tmp_path):
@@ -1185,13 +1186,13 @@ def test_G612_met_target_scored_below_full_marks_without_reason(tmp_path):
 
 # -- B: batches ------------------------------------------------------------------------------
 
-def _batch_problems(tmp_path, files: dict[str, str], monkeypatch=None, crash_on=None):
+def _batch_problems(tmp_path, files: dict[str, str], monkeypatch=None, crash_on=None, timeout=None):
     from scoring.batch import worker as worker_module
     from scoring.batch.discover import discover
     from scoring.batch.session import run_batch
 
     folder = tmp_path / "in"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     if crash_on is not None:
@@ -1205,7 +1206,8 @@ def _batch_problems(tmp_path, files: dict[str, str], monkeypatch=None, crash_on=
         monkeypatch.setattr(worker_module.Worker, "_process", buggy)
     problems = []
     out = tmp_path / "out"
-    run_batch(discover([str(folder)], out), out, progress=lambda record: problems.extend(record.problems))
+    run_batch(discover([str(folder)], out), out, progress=lambda record: problems.extend(record.problems),
+              **({"timeout": timeout} if timeout else {}))
     return problems
 
 
@@ -1228,6 +1230,129 @@ def test_B903_set_file_among_submissions(tmp_path):
     text = (EXAMPLES_DIR.parent / "indicator_sets" / "shanxi-project.yaml").read_text(encoding="utf-8")
     problems = _batch_problems(tmp_path, {"体系.yaml": text})
     expect(problems, "B903", WARNING, "这是指标体系文件，不是自评表，未计分")
+
+# -- issue 9: bounded, accounted for, shown safely ---------------------------------------------------------
+
+def test_Y112_not_a_regular_file(tmp_path):
+    import os
+
+    fifo = tmp_path / "管道.yaml"
+    os.mkfifo(fifo)
+    outcome = Pipeline().run(fifo)
+    expect(outcome.diagnostics, "Y112", ERROR, "不是普通文件（命名管道（FIFO）），未读取",
+           hint="请指定自评表文件本身，不要指定管道、设备或目录。", file=fifo)
+
+
+def test_R311_too_many_rows(tmp_path):
+    rows = "".join(f"      - {{level1: 产出指标, level2: 数量指标, name: 指标{i}, target: 1, actual: 1}}\n"
+                   for i in range(300))
+    goals = "".join(f"  - name: 目标{g}\n    indicators:\n{rows}" for g in (1, 2))
+    outcome = run(tmp_path, "set: hubei-department\nunit: 测试单位\ngoals:\n" + goals)
+    expect(outcome.diagnostics, "R311", ERROR, "自评表共有 600 个指标，超过上限 500 个")
+    assert outcome.result is None
+
+
+def test_V510_number_out_of_range(tmp_path):
+    text = variant("    weight: 30\n", "    weight: 30\n    given_score: " + "9" * 30 + "\n")
+    outcome = run(tmp_path, text)
+    expect(outcome.diagnostics, "V510", ERROR, "自评得分「" + "9" * 30 + "」超出可处理的数值范围",
+           line=line_of(text, "given_score"), path=f"{ROW2_PATH} > 自评得分")
+    assert outcome.result is None
+
+
+def test_V510_number_inside_text(tmp_path):
+    text = variant("    actual: ", "    actual: ≥1E+300")
+    outcome = run(tmp_path, text)
+    d = expect(outcome.diagnostics, "V510", ERROR, f"实际完成值「{_actual_of(text)}」超出可处理的数值范围")
+    assert d.hint.startswith("数值最多 24 位有效数字、绝对值小于 10 的 15 次方")
+
+
+def _actual_of(text: str) -> str:
+    line = next(line for line in text.splitlines() if "≥1E+300" in line)
+    return line.split(": ", 1)[1]
+
+
+def test_V511_invisible_characters(tmp_path):
+    outcome = run(tmp_path, _quoted_unit(BASE))
+    d = expect(outcome.diagnostics, "V511", WARNING, "单位名称含有看不见的控制字符（U+202E（从右向左覆盖）），生成的附件中已删除",
+               line=line_of(BASE, "unit:"))
+    assert "复制粘贴" in d.hint
+
+
+def _quoted_unit(base: str) -> str:
+    lines = base.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("unit: "):
+            lines[i] = 'unit: "\\u202e' + line[len("unit: "):].rstrip("\n") + '"\n'
+    return "".join(lines)
+
+
+def test_I809_hidden_sheet(tmp_path):
+    path = _workbook(tmp_path, [["单位名称", "测试单位"], FORM_HEAD, ["产出指标", "数量指标", "甲", 100, "10台", "", "10台", 100]])
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    hidden = book.create_sheet("旧表")
+    hidden.sheet_state = "veryHidden"
+    book.save(path)
+    outcome = Pipeline().run(path)
+    expect(outcome.diagnostics, "I809", WARNING, "工作簿中的隐藏工作表「旧表」未读取")
+
+
+def test_I810_workbook_over_a_cap(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active["A1"] = "三级指标"
+    book.active["A6000"] = "很远"
+    path = tmp_path / "far.xlsx"
+    book.save(path)
+    outcome = Pipeline().run(path)
+    expect(outcome.diagnostics, "I810", ERROR, "工作簿超出读取上限：工作表「Sheet」有内容的行到第 6000 行，超过上限 5000 行")
+
+
+def test_I811_csv_quote_not_closed(tmp_path):
+    path = tmp_path / "cut.csv"
+    path.write_text('一级指标,二级指标,三级指标,分值,年度指标值,实际完成值\n产出指标,数量指标,"甲,50,10台,10台\n',
+                    encoding="utf-8")
+    outcome = Pipeline().run(path)
+    d = next(d for d in outcome.diagnostics if d.code == "I811")
+    expect(outcome.diagnostics, "I811", ERROR, d.message, line=2)
+    assert "引号没有闭合" in d.message
+
+
+def test_B904_ignored_file(tmp_path):
+    text = (EXAMPLES_DIR / "shanxi-2023-xuncha-project.yaml").read_text(encoding="utf-8")
+    problems = _batch_problems(tmp_path, {"a.yaml": text, "~$a.xlsx": "lock"})
+    expect(problems, "B904", INFO, "已忽略：Office 打开文件时生成的临时锁定文件")
+
+
+def test_B905_link_out_of_the_input_folder(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "外面.yaml").symlink_to(EXAMPLES_DIR / "shanxi-2023-xuncha-project.yaml")
+    problems = _batch_problems(tmp_path, {})
+    d = expect(problems, "B905", ERROR, "未读取：符号链接指向输入文件夹之外（"
+               + str((EXAMPLES_DIR / "shanxi-2023-xuncha-project.yaml").resolve()) + "），没有跟随")
+    assert "复制到输入文件夹" in d.hint
+
+
+def test_B906_file_over_the_time_budget(tmp_path, monkeypatch):
+    import time
+
+    from scoring.batch import worker as worker_module
+
+    text = (EXAMPLES_DIR / "shanxi-2023-xuncha-project.yaml").read_text(encoding="utf-8")
+    real = worker_module.Worker._process
+
+    def slow(self, item):
+        time.sleep(5)
+        return real(self, item)
+
+    monkeypatch.setattr(worker_module.Worker, "_process", slow)
+    problems = _batch_problems(tmp_path, {"a.yaml": text}, timeout=0.2)
+    expect(problems, "B906", ERROR, "处理此文件超过 0.2 秒，已停止；其余文件照常处理")
+
 
 def test_every_code_is_exercised(request):
     """Must stay the last test of this module: it reads what the tests above asserted."""

@@ -96,8 +96,8 @@ def test_render_never_writes_over_the_input(tmp_path):
     source.write_text((EXAMPLES / "shanxi-2023-xuncha-project.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     before = source.read_bytes()
     result = CliRunner().invoke(cli, ["render", str(source), "--to", "md", "-o", str(tmp_path)])
-    assert result.exit_code == 1
-    assert "就是输入文件" in result.output
+    assert result.exit_code == 2
+    assert "就是本次的输入文件" in result.output
     assert source.read_bytes() == before
 
 
@@ -105,7 +105,8 @@ def test_render_writes_atomically_and_only_what_was_asked(tmp_path):
     result = CliRunner().invoke(cli, ["render", str(EXAMPLES / "hubei-2020-xuncha-project.yaml"), "--to", "md,html",
                                       "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["hubei-2020-xuncha-project.html",
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".jixiao-manifest",  # what jixiao wrote here
+                                                                    "hubei-2020-xuncha-project.html",
                                                                     "hubei-2020-xuncha-project.md"]
 
 

@@ -1,9 +1,13 @@
-"""Find the submissions a batch should score, in a deterministic order.
+"""Find what a batch should score, in a deterministic order, and account for everything else.
 
-Directories are walked recursively; files named on the command line are taken
-whatever their suffix (an unsupported one is reported per file, not dropped).
-Each input gets the name it is shown under and a place for its outputs that no
-other input shares.
+Every entry under an input folder becomes an `Input`: the submissions to read,
+and, with the reason, what is not read — hidden and Office lock files
+(ignored, B904), types jixiao does not read (I806), pipes and devices (Y112),
+symbolic links leading out of the input folder (B905), folders that cannot be
+listed (B905).  Nothing found is dropped without a row in results.csv.
+Files named on the command line are taken whatever their suffix.  Each input
+gets a printable name (file names in any encoding) and a place for its outputs
+that no other input shares.
 """
 from __future__ import annotations
 
@@ -11,88 +15,168 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-SUFFIXES = (".yaml", ".yml", ".xlsx", ".csv")
+from ..importers.loader import SUPPORTED, is_supported
+from ..fileio import kind_of, os_reason
 
 
 @dataclass(frozen=True)
 class Input:
-    path: str   # how to open it
-    name: str   # how it is shown: the path as the user would type it, with /
+    path: str   # how to open it (undecodable names keep their bytes, as surrogates)
+    name: str   # how it is shown: the path as the user would type it, with /, always printable text
     stem: str   # where its outputs go, relative to OUTDIR/results, without a suffix
+    skip: tuple | None = None  # (code, fields): listed but not read
 
 
 class DiscoveryError(Exception):
     """A usage problem with the paths given (missing path, output inside the input)."""
 
 
-def _skipped(name: str) -> bool:
-    # hidden files, editor and Office lock files (~$表.xlsx), our own temporary files
-    return name.startswith((".", "~$", "~")) or name.endswith((".tmp", "~"))
+def shown(path: str) -> str:
+    """A path as text that can be printed and written anywhere.
+
+    A name that is not UTF-8 (a zip made on Chinese Windows keeps GBK names) is decoded as
+    GB18030 when it is valid GB18030, else its bytes are shown as \\xNN; each part of the
+    path on its own, so a GBK file in a UTF-8 folder keeps both readable."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        pass
+    parts = []
+    for part in os.fsencode(path).split(b"/"):
+        try:
+            parts.append(part.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                parts.append(part.decode("gb18030"))
+            except UnicodeDecodeError:
+                parts.append(part.decode("utf-8", "backslashreplace"))
+    return "/".join(parts)
+
+
+def _ignored(name: str) -> str | None:
+    """Why a file or folder is passed over, or None."""
+    if name.startswith("~$"):
+        return "Office 打开文件时生成的临时锁定文件"
+    if name.startswith("."):
+        return "隐藏文件或文件夹"
+    if name.endswith("~") or name.lower().endswith(".tmp"):
+        return "临时文件"
+    return None
 
 
 def _is_within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _walk(root: str, out_dir: str | None):
-    """Supported files under `root` (plain strings: pathlib costs more than the walk at 10,000 files)."""
-    found = []
-    for folder, subdirs, files in os.walk(root, followlinks=False):
-        subdirs[:] = sorted(d for d in subdirs if not _skipped(d) and not (
-            out_dir is not None and _is_within(os.path.realpath(os.path.join(folder, d)), out_dir)))
-        for name in files:
-            if not _skipped(name) and name.lower().endswith(SUFFIXES):
-                found.append(os.path.join(folder, name))
-    return found
+class _Walk:
+    """One input folder, walked without following links; everything found goes into `found`."""
+
+    def __init__(self, root: str, out_dir: str | None, found: dict):
+        self.root = root
+        self.real_root = os.path.realpath(root)
+        self.base = shown(os.path.basename(self.real_root) or "input")
+        self.out_dir = out_dir
+        self.found = found
+
+    def add(self, path: str, skip: tuple | None = None, key: str | None = None) -> None:
+        rel = os.path.relpath(path, self.root).replace(os.sep, "/")
+        self.found.setdefault(key or f"skip:{os.path.abspath(path)}",
+                              (path, shown(path.replace(os.sep, "/")), f"{self.base}/{shown(rel)}", skip))
+
+    def folder(self, folder: str) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            self.add(folder, ("B905", {"reason": f"无法读取文件夹（{os_reason(exc)}）", "hint": _FOLDER_HINT}))
+            return
+        for entry in entries:
+            self.entry(entry)
+
+    def entry(self, entry: os.DirEntry) -> None:
+        path = entry.path
+        why = _ignored(entry.name)
+        try:  # the entry's type comes with the listing: no system call per file
+            if why is not None:
+                self.add(path, ("B904", {"reason": why}))
+            elif entry.is_symlink():
+                self.link(path)
+            elif entry.is_dir(follow_symlinks=False):
+                self.folder(path)
+            elif entry.is_file(follow_symlinks=False):
+                self.file(path, entry.name)
+            else:
+                self.add(path, ("Y112", {"kind": kind_of(entry.stat(follow_symlinks=False).st_mode)}))
+        except OSError as exc:
+            self.add(path, ("B905", {"reason": f"无法读取（{os_reason(exc)}）", "hint": _FOLDER_HINT}))
+
+    def file(self, path: str, name: str) -> None:
+        if is_supported(name):
+            self.add(path, None, key=os.path.realpath(path))
+            return
+        suffix = os.path.splitext(name)[1].lower() or "（无扩展名）"
+        self.add(path, ("I801", {}) if suffix == ".xls" else ("I806", {"suffix": suffix, "supported": SUPPORTED}))
+
+    def link(self, path: str) -> None:
+        target = os.path.realpath(path)
+        if not os.path.exists(path):
+            self.add(path, ("B905", {"reason": "符号链接指向的文件不存在（或链接成环）", "hint": ""}))
+        elif not _is_within(target, self.real_root):
+            self.add(path, ("B905", {"reason": f"符号链接指向输入文件夹之外（{shown(target)}），没有跟随",
+                                     "hint": "要处理该文件，请把它复制到输入文件夹中，或在命令行上直接写出它的路径。"}))
+        else:
+            self.add(path, ("B904", {"reason": f"符号链接，指向输入文件夹中的 {shown(os.path.relpath(target, self.real_root))}"
+                                               "（该文件或文件夹本身已在清单中）"}))
+
+
+_FOLDER_HINT = "请检查该文件夹的读取权限；其中的文件没有计分。"
 
 
 def discover(paths, out_dir: str | Path | None = None) -> list[Input]:
     """The inputs under `paths`, sorted by shown name, each once."""
     out = os.path.realpath(out_dir) if out_dir is not None else None
-    chosen: dict[str, tuple[str, str]] = {}  # real path -> (shown name, output stem)
+    found: dict[str, tuple] = {}  # key -> (path, shown name, output name, skip)
     for raw in paths:
         raw = os.fspath(raw)
         if not os.path.lexists(raw):
-            raise DiscoveryError(f"找不到路径：{raw}")
+            raise DiscoveryError(f"找不到路径：{shown(raw)}")
+        resolved = os.path.realpath(raw)
+        if out is not None and (_is_within(out, resolved) or _is_within(resolved, out)):
+            raise DiscoveryError(f"输出目录 {out_dir} 与输入 {shown(raw)} 相互包含；请把输出目录放在输入之外，"
+                                 "否则结果会被当作输入再读一次，清理旧结果时也可能波及输入。")
         if os.path.isdir(raw):
-            resolved = os.path.realpath(raw)
-            if out is not None and (_is_within(out, resolved) or _is_within(resolved, out)):
-                raise DiscoveryError(f"输出目录 {out_dir} 位于输入目录 {raw} 之内（或相反）；"
-                                     "请把输出目录放在输入目录之外，否则结果会被当作输入再读一次。")
-            base = os.path.basename(resolved) or "input"
-            for file in _walk(raw, out):
-                # outputs mirror the tree under the folder's own name, wherever it was given from;
-                # the folder is resolved once, not every file
-                rel = os.path.relpath(file, raw) if not file.startswith(raw) else file[len(raw):].lstrip(os.sep)
-                rel = rel.replace(os.sep, "/")
-                chosen.setdefault(os.path.join(resolved, rel), (file.replace(os.sep, "/"), f"{base}/{rel}"))
+            _Walk(raw, out, found).folder(raw)
         else:
-            chosen.setdefault(os.path.realpath(raw), (raw.replace(os.sep, "/"), os.path.basename(raw)))
-    ordered = sorted(chosen.items(), key=lambda item: _sort_key(item[1][0]))
-    return _with_stems([(real, name, rel) for real, (name, rel) in ordered])
+            name = shown(raw.replace(os.sep, "/"))
+            found.setdefault(resolved, (raw, name, shown(os.path.basename(raw)), None))
+    ordered = sorted(found.values(), key=lambda item: _sort_key(item[1]))
+    return _with_stems(ordered)
 
 
 def _sort_key(name: str):
     return [part.casefold() for part in name.split("/") if part not in ("", ".")]
 
 
-def _with_stems(items: list[tuple[str, str, str]]) -> list[Input]:
+def _with_stems(items: list[tuple]) -> list[Input]:
     """Two inputs never share an output: a clash keeps the suffix (表.yaml, 表.yml), then gets a number."""
-    stems = [_safe_stem(rel) for _, _, rel in items]
+    stems = [_safe_stem(rel) if skip is None else "" for _, _, rel, skip in items]
     counts: dict[str, int] = {}
     for stem in stems:
         counts[stem] = counts.get(stem, 0) + 1
     taken: set[str] = set()
     inputs = []
-    for (path, name, rel), stem in zip(items, stems):
-        if counts[stem] > 1:
-            stem = stem + "." + os.path.splitext(rel)[1].lstrip(".").lower()
-        unique, n = stem, 1
-        while unique.casefold() in taken:
-            n += 1
-            unique = f"{stem}-{n}"
-        taken.add(unique.casefold())
-        inputs.append(Input(path=path, name=name, stem=unique))
+    for (path, name, rel, skip), stem in zip(items, stems):
+        if skip is None:
+            if counts[stem] > 1:
+                stem = stem + "." + os.path.splitext(rel)[1].lstrip(".").lower()
+            unique, n = stem, 1
+            while unique.casefold() in taken:
+                n += 1
+                unique = f"{stem}-{n}"
+            taken.add(unique.casefold())
+            stem = unique
+        inputs.append(Input(path=path, name=name, stem=stem, skip=skip))
     return inputs
 
 
@@ -100,9 +184,13 @@ def _safe_stem(rel: str) -> str:
     """A relative output name without a suffix; `..` and drive colons cannot climb out of OUTDIR."""
     parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]
     parts = ["__" if p == ".." else p.replace(":", "_") for p in parts]
+    parts = [("_" + p) if p.startswith(".") else p for p in parts]  # never a hidden output
     if not parts:
         parts = ["input"]
     stem, suffix = os.path.splitext(parts[-1])
-    if suffix.lower() in SUFFIXES and stem:
+    if is_supported(parts[-1]) and stem:
         parts[-1] = stem
     return "/".join(parts)
+
+
+__all__ = ["Input", "DiscoveryError", "discover", "shown"]

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from ..diagnostics import ERROR, WARNING
 
-SCORED, UNSCORED, FAILED = "scored", "unscored", "failed"
+SCORED, UNSCORED, FAILED, IGNORED = "scored", "unscored", "failed", "ignored"
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Discrepancy:
 @dataclass
 class FileRecord:
     file: str                       # the input path as the user named it (relative to the input root)
-    status: str = FAILED            # scored | unscored (a set that prints 完成/未完成 only) | failed
+    status: str = FAILED            # scored | unscored (a set that prints 完成/未完成 only) | failed | ignored (B904)
     set_id: str = ""
     unit: str = ""
     department: str = ""
@@ -133,4 +133,4 @@ def failed_record(name: str, code: str, **fields) -> FileRecord:
 
 
 __all__ = ["FileRecord", "RowLoss", "Discrepancy", "record_from_outcome", "failed_record",
-           "SCORED", "UNSCORED", "FAILED"]
+           "SCORED", "UNSCORED", "FAILED", "IGNORED"]

@@ -50,13 +50,15 @@ def _context():
 
 
 def _new_pool(job: Job, jobs: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=init_worker, initargs=(job,))
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=init_worker,
+                               initargs=(job, os.getpid()))
 
 
 def _pooled(inputs: list[Input], job: Job, jobs: int, chunk: int) -> Iterator[FileRecord]:
     chunks = deque(inputs[i:i + chunk] for i in range(0, len(inputs), chunk))
     pool = _new_pool(job, jobs)
     pending: deque = deque()
+    finished = False
     try:
         while chunks or pending:
             while chunks and len(pending) < jobs * IN_FLIGHT:
@@ -73,13 +75,15 @@ def _pooled(inputs: list[Input], job: Job, jobs: int, chunk: int) -> Iterator[Fi
                 pool = _new_pool(job, jobs)
                 continue
             yield from done
+        finished = True
     finally:
-        _stop(pool, pending)
+        _stop(pool, pending, kill=not finished)
 
 
 def _isolated(suspects: list[Input], job: Job) -> Iterator[FileRecord]:
     """Re-run files one at a time so the one that kills its process is known."""
     pool = _new_pool(job, 1)
+    finished = False
     try:
         for item in suspects:
             try:
@@ -88,12 +92,19 @@ def _isolated(suspects: list[Input], job: Job) -> Iterator[FileRecord]:
                 yield failed_record(item.name, "B902", reason="处理进程意外退出")
                 _stop(pool)
                 pool = _new_pool(job, 1)
+        finished = True
     finally:
-        _stop(pool)
+        _stop(pool, kill=not finished)
 
 
-def _stop(pool: ProcessPoolExecutor, pending=()) -> None:
-    """Cancel what has not started and wait for what has: a worker is never killed mid-write."""
+def _stop(pool: ProcessPoolExecutor, pending=(), kill: bool = False) -> None:
+    """Cancel what has not started; with `kill` (interrupted, or an error in the parent) end the
+    workers at once: every write is atomic, so a killed worker leaves at most a temporary file,
+    which the interrupted batch and the next --force sweep away."""
     for _, future in pending:
         future.cancel()
+    if kill:
+        for process in list(getattr(pool, "_processes", {}).values()):  # no public API for this
+            if process.is_alive():
+                process.kill()
     pool.shutdown(wait=True, cancel_futures=True)

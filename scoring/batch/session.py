@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import signal
+from contextlib import closing, contextmanager
+
 from ..diagnostics import ERROR, Where, make
 from .discover import Input
-from .outputs import ERROR_COLUMNS, RESULTS_DIR, SEVERITY_TEXT, CsvStream, prepare, sweep_temporary
-from .record import FAILED, FileRecord
+from .outputs import ERROR_COLUMNS, OUR_FILES, RESULTS_DIR, SEVERITY_TEXT, CsvStream, prepare
+from .record import FAILED, IGNORED, FileRecord
 from .runner import records
-from .worker import Job, quiet_gc
+from .worker import DEFAULT_TIMEOUT, Job, quiet_gc
 
 MAX_CRASH_LOGS = 20
 
@@ -29,6 +32,7 @@ class BatchOutcome:
     scored: int = 0
     unscored: int = 0
     failed: int = 0
+    ignored: int = 0
     with_errors: int = 0
     duplicates: int = 0
     crashed: int = 0
@@ -42,49 +46,77 @@ class BatchInterrupted(Exception):
         self.done, self.total = done, total
 
 
+def planned_outputs(inputs: list[Input], out_dir: Path, formats=()) -> list[tuple[Path, str]]:
+    """Every file this batch may write, with the input it comes from: checked before the first write."""
+    results = out_dir / RESULTS_DIR
+    planned = [(out_dir / name, "jixiao batch") for name in OUR_FILES]
+    for item in inputs:
+        if item.skip is None:
+            planned += [(results / f"{item.stem}.{suffix}", item.name) for suffix in ("json", *formats)]
+    return planned
+
+
 def run_batch(inputs: list[Input], out_dir: Path, *, jobs: int = 1, formats=(), force: bool = False,
-              set_dirs=(), default_set: str = "mof-project", templates_dir=None,
+              set_dirs=(), default_set: str = "mof-project", templates_dir=None, timeout: float = DEFAULT_TIMEOUT,
               progress: Callable[[FileRecord], None] | None = None) -> BatchOutcome:
     from .summary import PROJECT_COLUMNS, Summary, project_row
 
-    prepare(out_dir, force)
-    job = Job(results_dir=str(out_dir / RESULTS_DIR), set_dirs=tuple(set_dirs), default_set=default_set,
-              formats=tuple(formats), templates_dir=str(templates_dir) if templates_dir else None)
-    outcome = BatchOutcome(out_dir=out_dir, inputs=len(inputs))
-    summary = Summary()
-    results_csv = CsvStream(out_dir / "results.csv", PROJECT_COLUMNS)
-    errors_csv = CsvStream(out_dir / "errors.csv", ERROR_COLUMNS)
-    crashes: list[str] = []
-    done = 0
-    try:
-        with quiet_gc():
-            for record in records(inputs, job, jobs):
-                _take(record, summary, outcome, results_csv, errors_csv, crashes, project_row)
-                done += 1
-                if progress is not None:
-                    progress(record)
-    except KeyboardInterrupt:
-        results_csv.discard()
-        errors_csv.discard()
-        sweep_temporary(out_dir)
-        raise BatchInterrupted(done, len(inputs)) from None
-    except BaseException:
-        results_csv.discard()
-        errors_csv.discard()
-        raise
-    if done != len(inputs):  # an input lost on the way would be our bug: never report success then
-        raise RuntimeError(f"batch lost inputs: {done} records for {len(inputs)} inputs")
-    results_csv.commit()
-    errors_csv.commit()
-    outcome.written += ["results.csv", "errors.csv"]
-    outcome.sentence = summary.sentence()
-    _write_summaries(summary, out_dir, outcome)
-    if crashes:
-        from ..render.output import atomic_write
-
-        atomic_write(out_dir / "crashes.log", "\n\n".join(crashes).encode("utf-8"))
-        outcome.written.append("crashes.log")
+    folder = prepare(out_dir, force, planned_outputs(inputs, out_dir, formats))  # locked until closed
+    with closing(folder), _terminate_as_interrupt():
+        job = Job(out_dir=str(out_dir), set_dirs=tuple(set_dirs), default_set=default_set,
+                  formats=tuple(formats), templates_dir=str(templates_dir) if templates_dir else None,
+                  timeout=timeout)
+        outcome = BatchOutcome(out_dir=out_dir, inputs=len(inputs))
+        summary = Summary()
+        results_csv = CsvStream(folder, out_dir / "results.csv", PROJECT_COLUMNS)
+        errors_csv = CsvStream(folder, out_dir / "errors.csv", ERROR_COLUMNS)
+        crashes: list[str] = []
+        done = 0
+        try:
+            with quiet_gc():
+                for record in records(inputs, job, jobs):
+                    _take(record, summary, outcome, results_csv, errors_csv, crashes, project_row)
+                    done += 1
+                    if progress is not None:
+                        progress(record)
+        except KeyboardInterrupt:
+            results_csv.discard()
+            errors_csv.discard()
+            folder.sweep()  # what killed workers were writing
+            raise BatchInterrupted(done, len(inputs)) from None
+        except BaseException:
+            results_csv.discard()
+            errors_csv.discard()
+            raise
+        if done != len(inputs):  # an input lost on the way would be our bug: never report success then
+            raise RuntimeError(f"batch lost inputs: {done} records for {len(inputs)} inputs")
+        results_csv.commit()
+        errors_csv.commit()
+        outcome.written += ["results.csv", "errors.csv"]
+        outcome.sentence = summary.sentence()
+        _write_summaries(summary, folder, outcome)
+        if crashes:
+            folder.write(out_dir / "crashes.log", "\n\n".join(crashes).encode("utf-8", "backslashreplace"),
+                         checked=True)
+            outcome.written.append("crashes.log")
     return outcome
+
+
+@contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM (a scheduler, `kill`) stops the batch like Ctrl-C: workers killed, temporary files swept."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _take(record: FileRecord, summary, outcome: BatchOutcome, results_csv: CsvStream, errors_csv: CsvStream,
@@ -108,6 +140,8 @@ def _take(record: FileRecord, summary, outcome: BatchOutcome, results_csv: CsvSt
 def _count(outcome: BatchOutcome, record: FileRecord) -> None:
     if record.status == FAILED:
         outcome.failed += 1
+    elif record.status == IGNORED:
+        outcome.ignored += 1
     elif record.status == "unscored":
         outcome.unscored += 1
     else:
@@ -118,13 +152,13 @@ def _count(outcome: BatchOutcome, record: FileRecord) -> None:
         outcome.crashed += 1
 
 
-def _write_summaries(summary, out_dir: Path, outcome: BatchOutcome) -> None:
+def _write_summaries(summary, folder, outcome: BatchOutcome) -> None:
     import csv
 
-    from ..render.output import atomic_write
     from .summary_render import summary_html, summary_xlsx
 
-    atomic_write(out_dir / "summary.html", summary_html(summary).encode("utf-8"))
+    out_dir = folder.root
+    folder.write(out_dir / "summary.html", summary_html(summary).encode("utf-8", "backslashreplace"), checked=True)
 
     def project_rows():
         with open(out_dir / "results.csv", encoding="utf-8-sig", newline="") as fh:
@@ -132,5 +166,5 @@ def _write_summaries(summary, out_dir: Path, outcome: BatchOutcome) -> None:
             next(reader, None)
             yield from reader
 
-    atomic_write(out_dir / "summary.xlsx", summary_xlsx(summary, project_rows()))
+    folder.write(out_dir / "summary.xlsx", summary_xlsx(summary, project_rows()), checked=True)
     outcome.written += ["summary.html", "summary.xlsx"]

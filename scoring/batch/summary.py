@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from ..numbers import ZERO, quantize
 from ..safetext import safe_text
-from .record import FAILED, SCORED, UNSCORED, Discrepancy, FileRecord
+from .record import FAILED, IGNORED, SCORED, UNSCORED, Discrepancy, FileRecord
 
 TOP_N = 20
 UNFILLED_DEPARTMENT = "未填主管部门"
@@ -33,7 +33,7 @@ BINS = ((Decimal(0), Decimal(60)), (Decimal(60), Decimal(70)), (Decimal(70), Dec
         (Decimal(80), Decimal(90)), (Decimal(90), Decimal(100)))
 FULL_MARKS = Decimal(100)
 
-STATUS_LABELS = {SCORED: "已计分", UNSCORED: "不计分", FAILED: "未能计分"}
+STATUS_LABELS = {SCORED: "已计分", UNSCORED: "不计分", FAILED: "未能计分", IGNORED: "已忽略"}
 PROJECT_COLUMNS = ["文件", "单位", "主管部门", "项目", "年度", "指标体系", "资金（万元）", "计算总分", "表中总分", "差额",
                    "等级", "错误", "警告", "状态"]
 # Columns of `project_row` that hold numbers (written back as numbers in summary.xlsx).
@@ -146,7 +146,7 @@ class Summary:
 
     def __init__(self, top_n: int = TOP_N):
         self.top_n = top_n
-        self.inputs = self.scored = self.unscored = self.failed = 0
+        self.inputs = self.scored = self.unscored = self.failed = self.ignored = 0
         self.with_errors = self.with_warnings = 0
         self.scored_funds = ZERO
         self.scored_without_funds = 0   # scored tables that name no budget: left out of the money sum
@@ -167,6 +167,9 @@ class Summary:
     def add(self, record: FileRecord) -> str | None:
         """Fold one record in; return the earlier file's name when it repeats an earlier submission."""
         self.inputs += 1
+        if record.status == IGNORED:  # a lock or hidden file: listed, counted, in no figure
+            self.ignored += 1
+            return None
         if record.status == SCORED:
             self.scored += 1
         elif record.status == UNSCORED:

@@ -17,8 +17,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..display import strip_invisible
 from ..numbers import fmt_short, quantize
 from ..render.xlsx import FONT_NAME, safe_text
+from ..render.zipfix import workbook_bytes
 from .summary import DECIMAL_COLUMNS, INTEGER_COLUMNS, PROJECT_COLUMNS, GapEntry, Summary
 
 DEFAULT_TITLE = "绩效自评批量计分汇总"
@@ -26,7 +28,8 @@ CHART_TITLE = "计算总分分布（已计分的表）"
 ERRORS_FILE = "errors.csv"
 PROJECTS_FILE = "projects.csv"
 
-COUNT_LABELS = ("输入文件", "已计分", "不计分（完成/未完成）", "未能计分", "有错误的文件", "有警告的文件", "重复报送")
+COUNT_LABELS = ("输入文件", "已计分", "不计分（完成/未完成）", "未能计分", "已忽略（隐藏文件、锁定文件等）", "有错误的文件",
+                "有警告的文件", "重复报送")
 DEPARTMENT_HEADS = ["主管部门", "表数", "已计分", "不计分", "未能计分", "资金（万元）", "平均分"]
 LOSS_HEADS = ["排名", "一级指标", "二级指标", "三级指标", "失分合计", "失分表数", "平均失分"]
 GAP_HEADS = ["文件", "单位", "项目", "年度", "计算总分", "表中总分", "差额", "指标", "自评得分", "规则得分"]
@@ -51,7 +54,7 @@ def _signed(value: Decimal | None) -> str:
 
 
 def counts(summary: Summary) -> list[tuple[str, int]]:
-    values = (summary.inputs, summary.scored, summary.unscored, summary.failed, summary.with_errors,
+    values = (summary.inputs, summary.scored, summary.unscored, summary.failed, summary.ignored, summary.with_errors,
               summary.with_warnings, len(summary.duplicates))
     return list(zip(COUNT_LABELS, values))
 
@@ -191,7 +194,19 @@ def summary_html(summary: Summary, title: str = DEFAULT_TITLE, templates_dir=Non
     """The whole summary as one self-contained HTML page (inline CSS and SVG)."""
     from ..render.templating import render_template
 
-    return render_template("html", "summary.html.j2", templates_dir, **html_context(summary, title))
+    return render_template("html", "summary.html.j2", templates_dir, **_visible(html_context(summary, title)))
+
+
+def _visible(node):
+    """The context without invisible control, bidi and zero-width characters in any of its texts (file names,
+    units, projects...); the chart is drawn from numbers and is left as it is."""
+    if isinstance(node, str):
+        return strip_invisible(node)
+    if isinstance(node, dict):
+        return {key: _visible(value) for key, value in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_visible(value) for value in node]
+    return node
 
 
 # -- Excel -------------------------------------------------------------------------------------
@@ -250,7 +265,7 @@ class _SheetWriter:
 
 
 def _text(value: str) -> str | None:
-    return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value)) or None
+    return safe_text(ILLEGAL_CHARACTERS_RE.sub("", strip_invisible(value))) or None
 
 
 def _money_value(value: Decimal | None) -> Decimal | None:
@@ -314,9 +329,7 @@ def summary_xlsx(summary: Summary, project_rows: Iterable[list[str]]) -> bytes:
                   for text, (decimal, integer) in zip(line, kinds)]
         sheet.row(values)
 
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 __all__ = ["summary_html", "summary_xlsx", "html_context", "build_chart", "Chart", "ChartBar", "ChartTick",

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from ..batch import DEFAULT_TIMEOUT
+from ..options import SET_OPTION, SETS_OPTION
+
 EXIT_OK, EXIT_DATA = 0, 1
 
 
@@ -20,11 +23,11 @@ EXIT_OK, EXIT_DATA = 0, 1
 @click.option("--force", is_flag=True, help="输出目录已有上次的结果时，覆盖其中 jixiao 的输出。")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="单位或财政局自己的模板目录（用于 --render）。")
-@click.option("--sets", "set_dirs", multiple=True, type=click.Path(file_okay=False),
-              help="额外的指标体系目录（可重复），优先于内置体系。")
-@click.option("--set", "default_set", default="mof-project", show_default=True,
-              help="表格（CSV、Excel）本身没写指标体系时使用的体系编号。")
-def batch(paths, out_dir, jobs, render_to, force, templates_dir, set_dirs, default_set):
+@click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
+              help="每个文件的处理时限（秒）；超时的文件记为错误 B906，其余文件照常处理。")
+@SETS_OPTION
+@SET_OPTION
+def batch(paths, out_dir, jobs, render_to, force, templates_dir, timeout, set_dirs, default_set):
     """财政局批量计分：为目录中的全部自评表（YAML、xlsx、csv）计分并汇总，坏文件不会中断其余文件。
 
     \b
@@ -44,14 +47,16 @@ def batch(paths, out_dir, jobs, render_to, force, templates_dir, set_dirs, defau
     except DiscoveryError as exc:
         raise click.UsageError(str(exc)) from None
     if not inputs:
-        raise click.UsageError(f"在 {'、'.join(paths)} 中没有找到自评表（.yaml、.yml、.xlsx、.csv）。")
+        raise click.UsageError(f"在 {'、'.join(paths)} 中没有找到任何文件。")
     jobs = jobs or default_jobs()
-    click.echo(f"共找到 {len(inputs)} 个文件，使用 {min(jobs, len(inputs))} 个进程计分……", err=True)
+    readable = sum(item.skip is None for item in inputs)
+    others = f"（其中 {len(inputs) - readable} 个不读取，原因见 results.csv 与 errors.csv）" if readable < len(inputs) else ""
+    click.echo(f"共找到 {len(inputs)} 个文件{others}，使用 {min(jobs, max(readable, 1))} 个进程计分……", err=True)
     try:
         with click.progressbar(length=len(inputs), label="计分", file=sys.stderr,
                                show_pos=True, width=30) as bar:
             outcome = run_batch(inputs, out, jobs=jobs, formats=formats, force=force, set_dirs=set_dirs,
-                                default_set=default_set, templates_dir=templates_dir,
+                                default_set=default_set, templates_dir=templates_dir, timeout=timeout,
                                 progress=lambda record: bar.update(1))
     except OutputDirError as exc:
         raise click.UsageError(str(exc)) from None
@@ -66,7 +71,8 @@ def batch(paths, out_dir, jobs, render_to, force, templates_dir, set_dirs, defau
 def _report(outcome) -> None:
     lines = [
         f"共 {outcome.inputs} 个文件：已计分 {outcome.scored} 个，只判完成情况（不计分）{outcome.unscored} 个，"
-        f"未能计分 {outcome.failed} 个。",
+        f"未能计分 {outcome.failed} 个" + (f"，已忽略 {outcome.ignored} 个（隐藏文件、Office 锁定文件等）" if outcome.ignored else "")
+        + "。",
         f"有错误的文件 {outcome.with_errors} 个（明细见 errors.csv）；重复报送 {outcome.duplicates} 个。",
     ]
     if outcome.crashed:

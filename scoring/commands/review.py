@@ -6,11 +6,7 @@ from pathlib import Path
 
 import click
 
-# The same options as `jixiao score`; defined here because scoring.cli imports this module while it loads.
-_SETS_OPTION = click.option("--sets", "set_dirs", multiple=True, type=click.Path(file_okay=False),
-                            help="额外的指标体系目录（可重复），优先于内置体系。")
-_SET_OPTION = click.option("--set", "default_set", default="mof-project", show_default=True,
-                           help="表格（CSV、Excel）本身没写指标体系时使用的体系编号。")
+from ..options import SET_OPTION, SETS_OPTION
 
 
 @click.command()
@@ -19,8 +15,8 @@ _SET_OPTION = click.option("--set", "default_set", default="mof-project", show_d
               help="输出格式：text 逐条列出，json 供其他工具读取，xlsx 为「核对结果」表（需 -o）。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="输出文件（xlsx 必填；text、json 不填时输出到屏幕）。")
-@_SETS_OPTION
-@_SET_OPTION
+@SETS_OPTION
+@SET_OPTION
 def review(files, fmt, output, set_dirs, default_set):
     """核对自评表中单位自己给出的得分：超过分值、与规则得分不一致、合计与总分不符、分值合计不符、缺少扣分或偏差原因。
 
@@ -41,8 +37,8 @@ def review(files, fmt, output, set_dirs, default_set):
         if not output:
             click.echo(text, nl=False)
     if output:
-        from ..render.output import atomic_write
+        from ..outputs import write_one
 
-        atomic_write(Path(output), data)
+        write_one(Path(output), data, inputs=files)
         click.echo(f"已写出核对结果：{output}", err=True)
     sys.exit(lib.exit_code(reviews))

@@ -7,11 +7,9 @@ from pathlib import Path
 
 import click
 
-EXIT_OK, EXIT_DATA = 0, 1
+from ..options import SETS_OPTION
 
-# The same option as elsewhere; defined here because scoring.cli imports this module while it loads.
-_SETS_OPTION = click.option("--sets", "set_dirs", multiple=True, type=click.Path(file_okay=False),
-                            help="额外的指标体系目录（可重复），优先于内置体系。")
+EXIT_OK, EXIT_DATA = 0, 1
 
 
 def _load_or_exit(refs, set_dirs, fmt: str = "text"):
@@ -44,7 +42,7 @@ def _load_or_exit(refs, set_dirs, fmt: str = "text"):
               help="用两个版本分别为这些自评表计分（目录按 .yaml/.yml/.xlsx/.csv 递归查找；可重复）。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="输出格式。json 为供其他工具读取的固定结构。")
-@_SETS_OPTION
+@SETS_OPTION
 def sets_diff(old, new, against, fmt, set_dirs):
     """比较两个版本的指标体系（已合并继承）：分值、等级、预算执行、指标、评分规则的变化。
 
@@ -78,10 +76,10 @@ def sets_diff(old, new, against, fmt, set_dirs):
 @click.option("--region", default=None, help="地区，如 武汉市。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="输出文件（默认：当前目录下的 <编号>.yaml）；已存在时不覆盖。")
-@_SETS_OPTION
+@SETS_OPTION
 def sets_new(base_id, new_id, name, region, output, set_dirs):
     """新建一个继承已有体系的地区体系：写出带中文注释示例的 YAML，可直接通过 jixiao sets lint。"""
-    from ..render.output import atomic_write
+    from ..outputs import write_one
     from ..scaffold import ScaffoldError, default_id, scaffold_text, validate_id
     from ..setdiff import looks_like_file
     from ..sets import available_ids
@@ -99,7 +97,7 @@ def sets_new(base_id, new_id, name, region, output, set_dirs):
     if not target.parent.is_dir():
         raise click.UsageError(f"目录不存在：{target.parent}")
     (base,) = _load_or_exit((base_id,), set_dirs)
-    atomic_write(target, scaffold_text(base, new_id, name=name, region=region, file_name=target.name).encode("utf-8"))
+    write_one(target, scaffold_text(base, new_id, name=name, region=region, file_name=target.name).encode("utf-8"))
     click.echo(f"已生成：{target}（继承 {base_id}，编号 {new_id}）")
     click.echo(f"检查：jixiao sets lint {target}")
     click.echo(f"比较：jixiao sets diff {base_id} {target}")

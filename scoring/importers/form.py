@@ -38,6 +38,7 @@ from openpyxl.worksheet.page import PageMargins
 
 from ..model import IndicatorSet
 from ..render.xlsx import FONT_NAME, safe_text
+from ..render.zipfix import workbook_bytes
 from ..rules.qualitative import DEFAULT_BANDS
 
 GUIDE_SHEET = "填写说明"
@@ -92,9 +93,7 @@ def form_bytes(iset: IndicatorSet) -> bytes:
     guide.title = GUIDE_SHEET
     _guide_sheet(guide, iset)
     _form_sheet(wb.create_sheet(FORM_SHEET), iset)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 # -- helpers ---------------------------------------------------------------------------

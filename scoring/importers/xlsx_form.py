@@ -7,17 +7,16 @@ the cell it came from: problems point at 表「自评表」G25, not at a line nu
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
-import zipfile
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostics, Where
 from ..yamlload import Document, type_plain_scalar
-
-MAX_ROWS, MAX_COLS = 5000, 40
+from .workbook import MAX_COLS, MAX_ROWS
 
 FIELDS = {"指标体系编号": "set", "指标体系": "set", "单位名称": "unit", "部门(单位)名称": "unit", "项目名称": "project",
           "项目支出名称": "project", "主管部门": "department", "主管部门及代码": "department",
@@ -51,30 +50,37 @@ def _norm(value: Any) -> str:
     return "".join(text.split()).replace("（", "(").replace("）", ")")
 
 
+_NORMED_COLUMNS = tuple((key, tuple(_norm(name) for name in names)) for key, names in COLUMNS.items())
+
+
 def _header_key(text: str) -> str | None:
     text = _norm(text)
-    for key, names in COLUMNS.items():
-        if any(text == _norm(name) or text.startswith(_norm(name) + "(") for name in names):
-            return key
+    for key, names in _NORMED_COLUMNS:
+        for name in names:
+            if text == name or text.startswith(name + "("):
+                return key
     return None
 
 
 class _Cells:
-    """Cached values of one sheet, with formula cells told apart from empty ones."""
+    """One sheet read by `workbook.read_workbook`, 1-based, with formula and error cells told apart from empty ones."""
 
-    def __init__(self, values_ws, formulas_ws):
-        self.values = values_ws
-        self.formulas = formulas_ws
-        self.max_row = min(values_ws.max_row, MAX_ROWS)
-        self.max_col = min(values_ws.max_column, MAX_COLS)
+    def __init__(self, sheet):
+        self.rows = sheet.rows
+        self.special = sheet.special
+        self.max_row = sheet.max_row
+        self.max_col = sheet.max_col
 
     def get(self, row: int, col: int) -> tuple[Any, str | None]:
         """(cached value, formula text if the cell is a formula without a cached value)."""
-        value = self.values.cell(row=row, column=col).value
-        if value is None and self.formulas is not None:
-            raw = self.formulas.cell(row=row, column=col).value
-            if isinstance(raw, str) and raw.startswith("="):
-                return None, raw
+        line = self.rows[row - 1] if 0 < row <= len(self.rows) else ()
+        value = line[col - 1] if 0 < col <= len(line) else None
+        if value == "" or value is None:
+            special = self.special.get((row, col)) if self.special else None
+            if special is not None:
+                kind, text = special
+                return (None, text) if kind == "formula" else (text, None)
+            return None, None
         return value, None
 
 
@@ -92,53 +98,38 @@ class RowCells:
         return (value if value != "" else None), None
 
 
-def read_form(path: str | Path, diags: Diagnostics, default_set: str | None = None) -> Document | None:
-    path = Path(path)
-    name = str(path)
-    if path.suffix.lower() == ".xls":
-        diags.add("I801", Where(name))
-        return None
-    try:
-        with path.open("rb") as fh:
-            magic = fh.read(8)
-    except OSError as exc:
-        diags.add("Y100", Where(name), reason=exc.strerror or str(exc))
-        return None
-    if magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        # An OLE container: an .xlsx with an opening password, or an .xls renamed to .xlsx.
-        diags.add("I802", Where(name), reason="文件设有打开密码，或是改了扩展名的旧版 .xls 文件")
-        return None
-    try:
-        import openpyxl
+def read_form(name: str, raw: bytes, diags: Diagnostics, default_set: str | None = None) -> Document | None:
+    """The submission in a workbook's bytes: the first visible sheet with an indicator table header
+    (「自评表」 first), and header fields its own sheet lacks from the other visible sheets."""
+    from .workbook import WorkbookError, read_workbook
 
-        values_book = openpyxl.load_workbook(path, data_only=True)
-        formulas_book = openpyxl.load_workbook(path, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        diags.add("I802", Where(name), reason=_reason(exc))
+    try:
+        book = read_workbook(raw)
+    except WorkbookError as exc:
+        diags.add(exc.code, Where(name, sheet=exc.sheet),
+                  **({"reason": exc.detail} if exc.code == "I802" else {"detail": exc.detail}))
         return None
-    except Exception as exc:  # openpyxl raises its own types for broken packages
-        diags.add("I802", Where(name), reason=_reason(exc))
-        return None
-    for ws in _sheet_order(values_book):
-        cells = _Cells(ws, formulas_book[ws.title])
+    if book.hidden:
+        diags.add("I809", Where(name), sheets="".join(f"「{sheet}」" for sheet in book.hidden))
+    for sheet in _sheet_order(book.sheets):
+        cells = _Cells(sheet)
         header = find_header(cells)
         if header is not None:
-            doc = read_table(name, ws.title, cells, header, diags, default_set)
-            others = [w for w in values_book.worksheets if w is not ws]
-            _fields_from_other_sheets(doc, others, formulas_book, diags)
+            doc = read_table(name, sheet.name, cells, header, diags, default_set)
+            _fields_from_other_sheets(doc, [s for s in book.sheets if s is not sheet], diags)
             return doc
     diags.add("I803", Where(name), names="、".join(n[0] for n in COLUMNS.values()))
     return None
 
 
-def _fields_from_other_sheets(doc: Document, sheets, formulas_book, diags: Diagnostics) -> None:
+def _fields_from_other_sheets(doc: Document, sheets, diags: Diagnostics) -> None:
     """Header fields the table's own sheet lacks, from the workbook's other sheets (湖南: the 自评表
     names the unit, the 评分表 holds the indicators). Their cells are on another sheet, so they get
     no position of their own."""
     data = doc.data
     wanted = {key for key in FIELDS.values() if key not in data or data.get(f"_{key}_fallback")}
     for ws in sheets:
-        cells = _Cells(ws, formulas_book[ws.title])
+        cells = _Cells(ws)
         for row in range(1, min(cells.max_row, 60) + 1):
             for col in range(1, cells.max_col + 1):
                 text = cells.get(row, col)[0]
@@ -147,7 +138,7 @@ def _fields_from_other_sheets(doc: Document, sheets, formulas_book, diags: Diagn
                     continue
                 found = _value_for(cells, row, col, cells.max_row + 1, False)
                 if found is not None:
-                    value = _convert(cells.get(*found)[0], False, Where(doc.file, *found, "", ws.title), diags)
+                    value = _convert(cells.get(*found)[0], False, Where(doc.file, *found, "", ws.name), diags)
                     if value not in (None, ""):
                         data[key] = value
                         wanted.discard(key)
@@ -156,18 +147,9 @@ def _fields_from_other_sheets(doc: Document, sheets, formulas_book, diags: Diagn
             del data[key]
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
-    if "encrypt" in text.lower() or "password" in text.lower():
-        return "文件设有密码"
-    if isinstance(exc, zipfile.BadZipFile):
-        return "不是有效的 .xlsx 文件（可能已损坏，或只是改了扩展名）"
-    return text[:200]
-
-
-def _sheet_order(book):
-    preferred = [ws for ws in book.worksheets if ws.title == "自评表"]
-    return preferred + [ws for ws in book.worksheets if ws.title != "自评表"]
+def _sheet_order(sheets):
+    preferred = [ws for ws in sheets if ws.name == "自评表"]
+    return preferred + [ws for ws in sheets if ws.name != "自评表"]
 
 
 _LABEL_TAIL = re.compile(r"[(（][^()（）]*[)）]$")
@@ -359,12 +341,15 @@ def _convert(value: Any, numeric: bool, where: Where, diags: Diagnostics) -> Any
         return None
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, (int, float)):
-        # openpyxl hands back binary floats; their shortest repr is the number as typed.
-        try:
-            return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        except InvalidOperation:
+    if isinstance(value, float):
+        # A binary float's shortest repr is the number as typed; whole numbers lose the ".0" Excel never shows.
+        if not math.isfinite(value):
             return str(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return Decimal(int(value))
+        return Decimal(repr(value))
+    if isinstance(value, int):
+        return Decimal(value)
     if isinstance(value, (dt.datetime, dt.date)):
         text = f"{value.year}年{value.month}月{value.day}日"
         diags.add("I805", where, value=value.strftime("%Y-%m-%d"), text=text)

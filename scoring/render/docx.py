@@ -6,7 +6,6 @@ the HTML and Excel ones.  All user text goes in through python-docx's text API
 """
 from __future__ import annotations
 
-import io
 import re
 
 from docx import Document
@@ -19,6 +18,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from .grid import HEAD, LABEL, LONG, NUMBER, TEXT, TITLE, Grid, repeatable_parts
 from .view import MISSING, Report
+from .zipfix import document_bytes
 
 FONT = "宋体"
 TABLE_SIZE = Pt(10.5)  # 五号
@@ -57,9 +57,7 @@ def docx_bytes(report: Report, grids: list[Grid]) -> bytes:
         for part in repeatable_parts(grid):  # Word repeats only a table's leading rows
             _table(doc, part, width)
     _deviations(doc, report)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return document_bytes(doc)
 
 
 def _set_font(rpr) -> None:

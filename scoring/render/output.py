@@ -1,54 +1,14 @@
-"""Write rendered attachments: atomically, never over the input, one file per format."""
+"""Rendered attachments: the bytes of each format, and where each goes (written under scoring/outputs.py's rules)."""
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..outputs import OutputFolder
 from ..pipeline import FileOutcome
 from .view import RenderError
 
 FORMATS = ("html", "pdf", "xlsx", "docx", "md")
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
-
-
-def atomic_write(path: Path, data: bytes, *, durable: bool = True, made: set | None = None) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file.
-
-    `durable=False` skips the fsync (a batch writes thousands of results; a crash can only leave
-    a result missing, never half of one).  `made`: folders known to exist, to skip their mkdir."""
-    if made is None or path.parent not in made:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if made is not None:
-            made.add(path.parent)
-    if durable:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    else:  # one writer per process and per result: a name from the pid is unique, and cheaper
-        tmp = str(path.parent / f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-                os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; an attachment gets the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def render_bytes(outcome: FileOutcome, fmt: str, templates_dir=None) -> bytes:
@@ -80,13 +40,40 @@ def render_bytes(outcome: FileOutcome, fmt: str, templates_dir=None) -> bytes:
     raise RenderError(f"不支持的格式「{fmt}」，可用：{'、'.join(FORMATS)}")
 
 
+_FONT_CONFIG = None
+
+
+def _font_config():
+    """One WeasyPrint FontConfiguration per process.  Left to WeasyPrint, every PDF would build its own:
+    a fresh fontconfig configuration and Pango font map (the system's font list, CJK faces loaded
+    anew) that only the cycle collector frees — in a batch worker, whose collector runs rarely,
+    megabytes per file.  Its caches are keyed by font style, so they stay as small as the CSS."""
+    global _FONT_CONFIG
+    if _FONT_CONFIG is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _FONT_CONFIG = FontConfiguration()
+    return _FONT_CONFIG
+
+
+def _creator(document, pdf) -> None:
+    """The PDF's Creator is jixiao (from <meta name="generator">, or set here when a bureau's template has none).
+    WeasyPrint writes no creation date and no file identifier by default: the same HTML gives the same PDF."""
+    if not document.metadata.generator:
+        import pydyf
+
+        from .zipfix import GENERATOR
+
+        pdf.info["Creator"] = pydyf.String(GENERATOR)
+
+
 def pdf_bytes(html: str) -> bytes:
     """HTML → PDF with WeasyPrint (print CSS: A4, repeated <thead>, CJK fonts named in every stack)."""
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: Pango missing
         raise RenderError(f"无法生成 PDF：WeasyPrint 不可用（{exc}）；请按 README 的命令安装依赖。") from None
-    return weasyprint.HTML(string=html, base_url=None).write_pdf()
+    return weasyprint.HTML(string=html, base_url=None).write_pdf(font_config=_font_config(), finisher=_creator)
 
 
 @dataclass
@@ -104,20 +91,16 @@ def output_path(source: Path, fmt: str, target: Path | None, single: bool) -> Pa
     return folder / f"{source.stem}.{fmt}"
 
 
-def render_to_files(outcome: FileOutcome, formats: list[str], target: Path | None, templates_dir=None,
-                    single: bool = False) -> Written:
-    source = Path(outcome.file)
+def render_to_files(outcome: FileOutcome, formats: list[str], paths: list[Path], folder: OutputFolder,
+                    templates_dir=None) -> Written:
+    """Render `outcome` in each format to its path (checked beforehand with `OutputFolder.check_plan`)."""
     written = Written(file=outcome.file)
-    for fmt in formats:
-        path = output_path(source, fmt, target, single)
-        if path.resolve() == source.resolve():
-            written.error = f"输出文件 {path} 就是输入文件；请用 -o 指定其他位置。"
-            return written
+    for fmt, path in zip(formats, paths):
         try:
             data = render_bytes(outcome, fmt, templates_dir)
         except RenderError as exc:
             written.error = str(exc)
             return written
-        atomic_write(path, data)
+        folder.write(path, data, checked=True)
         written.outputs.append(path)
     return written

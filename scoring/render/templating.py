@@ -7,6 +7,7 @@ bureau's `--templates DIR` is searched before the shipped templates.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from .. import resources
@@ -24,6 +25,14 @@ def md_escape(value) -> str:
 
 
 def environment(kind: str, override_dir: str | Path | None = None):
+    """The Jinja environment for `kind` ("html" or "md") and a bureau's template folder, made once per
+    process: an environment per call would parse and compile every template again for each attachment
+    (and leave the compiled code as garbage for the cycle collector)."""
+    return _environment(kind, str(override_dir) if override_dir else None)
+
+
+@lru_cache(maxsize=16)  # a few kinds × the template folders of one process
+def _environment(kind: str, override_dir: str | None):
     import jinja2
 
     dirs = ([str(override_dir)] if override_dir else []) + [str(resources.data_path("templates"))]

@@ -2,13 +2,16 @@
 
 HTML, Markdown, Excel and Word all draw from a `Report`, so they show the same
 numbers as `jixiao score`.  Numbers are formatted here (ROUND_HALF_UP via
-numbers.quantize), never in templates.
+numbers.quantize), never in templates.  Every text of the built view, the unit's
+own words and the sentences made from them alike, loses its invisible control,
+bidi and zero-width characters here (display.strip_invisible; V511 tells the unit).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..display import strip_invisible
 from ..engine import RowResult
 from ..model import BUDGET_LABELS
 from ..numbers import HUNDRED, fmt_short, percent, quantize
@@ -194,7 +197,28 @@ def build_report(outcome: FileOutcome) -> Report:
         reason=sub.reason, measures=sub.measures, narrative=dict(data.get("narrative") or {}),
         evaluators=list(data.get("evaluators") or []),
     )
-    return report
+    return _visible(report)
+
+
+_VIEWS = (Report, RowView, BudgetView, SourceView, GoalView, Deviation)
+
+
+def _visible(node):
+    """`node` with invisible characters removed from every string in it (dataclasses of the view changed in place,
+    dicts and lists rebuilt): one walk over the finished view, so no field or derived sentence is missed."""
+    if isinstance(node, str):
+        return strip_invisible(node)
+    if isinstance(node, _VIEWS):
+        attrs = node.__dict__
+        for name, value in list(attrs.items()):
+            if isinstance(value, (str, list, dict, *_VIEWS)):
+                attrs[name] = _visible(value)
+        return node
+    if isinstance(node, list):
+        return [_visible(value) for value in node]
+    if isinstance(node, dict):
+        return {_visible(key): _visible(value) for key, value in node.items()}
+    return node
 
 
 def _family_from_chain(iset) -> str:

@@ -8,7 +8,6 @@ merged range's outline from the covered cells, not only the top-left one.
 """
 from __future__ import annotations
 
-import io
 import math
 import re
 import unicodedata
@@ -23,6 +22,7 @@ from openpyxl.worksheet.page import PageMargins
 from ..safetext import safe_text
 from .grid import HEAD, LABEL, LONG, NUMBER, Cell, Grid
 from .view import Report
+from .zipfix import workbook_bytes
 
 FONT_NAME = "宋体"
 EXPLAIN_SHEET = "计分说明"
@@ -55,9 +55,7 @@ def xlsx_bytes(report: Report, grids: list[Grid]) -> bytes:
     for grid in grids:
         _grid_sheet(wb.create_sheet(_sheet_title(grid.title, used)), grid)
     _explain_sheet(wb.create_sheet(EXPLAIN_SHEET), report)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def _sheet_title(title: str, used: set[str]) -> str:

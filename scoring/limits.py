@@ -1,0 +1,93 @@
+"""Bounds on what one submission may hold, checked in the validate stage before anything is scored.
+
+The schema caps each text field and list; this adds what a schema cannot say:
+- numbers: a 500-digit score, 1E+300 typed in an Excel cell or a 10^58 budget
+  would make every later step slow or fail; no real table comes near the bounds
+  below (万元 amounts, scores, percentages, counts);
+- the same for numbers written inside text cells (「≥1E+300台」, 「999…9人」);
+- rows: a table holds at most MAX_ROWS indicators over all its goal blocks.
+A table over a bound is not scored; every place over a bound is reported.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from .diagnostics import Diagnostics
+from .paths import label, where
+from .yamlload import Document
+
+MAX_DIGITS = 24        # significant digits of one number
+MAX_EXPONENT = 15      # |number| < 10^15 (a thousand trillion: more than any budget in 元)
+MAX_PLACES = 12        # decimals
+MAX_ROWS = 500         # indicators in one table, all goal blocks together
+
+VALUE_FIELDS = frozenset({"target", "adjusted_target", "actual"})
+# Digit runs long enough to matter, or anything written with an exponent.
+_LONG_NUMBER = re.compile(r"\d[\d,，]{%d,}(?:[.．]\d+)?|\d+(?:[.．]\d+)?[eE][-+]?\d+|[.．]\d{%d,}"
+                          % (MAX_EXPONENT - 1, MAX_PLACES + 1))
+
+
+def in_range(number: Decimal) -> bool:
+    if not number.is_finite():
+        return False
+    if number.is_zero():
+        return True
+    sign, digits, exponent = number.as_tuple()
+    return len(digits) <= MAX_DIGITS and number.adjusted() < MAX_EXPONENT and exponent >= -MAX_PLACES
+
+
+def check_limits(doc: Document, diags: Diagnostics) -> bool:
+    """Report every number out of range and a table with too many rows; False if the table must not be scored."""
+    before = len(diags)
+    _walk(doc, doc.data, (), diags)
+    rows = _row_count(doc.data)
+    if rows > MAX_ROWS:
+        diags.add("R311", where(doc, ("indicators",)), count=rows, limit=MAX_ROWS)
+    return len(diags) == before
+
+
+def _walk(doc: Document, node, path: tuple, diags: Diagnostics) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _walk(doc, value, path + (key,), diags)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _walk(doc, value, path + (index,), diags)
+    elif isinstance(node, Decimal):
+        if not in_range(node):
+            _report(doc, path, format(node, "f") if node.is_finite() and node.adjusted() < 40 else str(node), diags)
+    elif isinstance(node, str) and _value_field(path):
+        for match in _LONG_NUMBER.finditer(node):
+            if not _text_in_range(match.group(0)):
+                _report(doc, path, node if len(node) <= 40 else node[:40] + "…", diags)
+                return
+
+
+def _value_field(path: tuple) -> bool:
+    keys = [step for step in path if isinstance(step, str)]
+    return bool(keys) and (keys[-1] in VALUE_FIELDS or keys[0] == "budget")
+
+
+def _text_in_range(text: str) -> bool:
+    cleaned = text.replace(",", "").replace("，", "").replace("．", ".")
+    try:
+        return in_range(Decimal(cleaned))
+    except InvalidOperation:
+        return True  # not a number after all
+
+
+def _report(doc: Document, path: tuple, raw: str, diags: Diagnostics) -> None:
+    last = next((step for step in reversed(path) if isinstance(step, str)), "")
+    diags.add("V510", where(doc, path), field=label(last) or "数值", raw=raw if len(raw) <= 40 else raw[:40] + "…",
+              digits=MAX_DIGITS, exponent=MAX_EXPONENT)
+
+
+def _row_count(data) -> int:
+    if not isinstance(data, dict):
+        return 0
+    rows = len(data.get("indicators") or []) if isinstance(data.get("indicators"), list) else 0
+    for goal in data.get("goals") or []:
+        if isinstance(goal, dict) and isinstance(goal.get("indicators"), list):
+            rows += len(goal["indicators"])
+    return rows
