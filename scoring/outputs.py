@@ -22,6 +22,7 @@ permission, disk full, read-only file system).
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import itertools
 import json
@@ -33,6 +34,9 @@ from pathlib import Path
 from .fileio import kind_of, os_reason
 
 MANIFEST = ".jixiao-manifest"
+MAX_MANIFEST_BYTES = 256 * 1024 * 1024
+MAX_OUTPUT_BYTES = 1024 * 1024 * 1024  # nothing jixiao writes is this big: a larger file is not ours
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _COUNTER = itertools.count()
 
 class OutputError(Exception):
@@ -115,27 +119,54 @@ class OutputFolder:
         return os.path.isfile(self.manifest)
 
     def records(self) -> dict[str, set[str]]:
-        """Name (relative, with /) -> the SHA-256 of every content jixiao wrote under it ("" for an intent)."""
+        """Name (relative, with /) -> the SHA-256 of every content jixiao wrote under it ("" for an intent).
+
+        The manifest is a file anyone could edit: a name that climbs out of the folder (`..`, an
+        absolute path) is ignored, and the manifest must be a regular file, not a link."""
         if self._records is None:
             self._records = {}
-            try:
-                with open(self.manifest, "rb") as fh:
-                    for line in fh:
-                        try:
-                            entry = json.loads(line)
-                            self._records.setdefault(str(entry["name"]), set()).add(str(entry.get("sha256") or ""))
-                        except (ValueError, KeyError, TypeError):
-                            continue  # a line cut by a crash
-            except FileNotFoundError:
-                pass
-            except OSError as exc:
-                raise environment_error("读取", self.manifest, exc) from None
+            for line in self._read_manifest().splitlines():
+                try:
+                    entry = json.loads(line)
+                    name, sha = entry["name"], entry.get("sha256") or ""
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut by a crash
+                if isinstance(name, str) and isinstance(sha, str) and _valid_name(name):
+                    self._records.setdefault(name, set()).add(sha)
         return self._records
+
+    def _read_manifest(self) -> bytes:
+        try:
+            fd = os.open(self.manifest, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            return b""
+        except OSError as exc:
+            raise self._bad_manifest(exc) from None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MANIFEST_BYTES:
+                raise OutputError(f"{self.manifest} 不是 jixiao 写的清单（不是普通文件，或大得异常）；"
+                                  "为免误删，请换一个输出文件夹。", usage=True)
+            return os.read(fd, MAX_MANIFEST_BYTES)
+        except OSError as exc:
+            raise self._bad_manifest(exc) from None
+        finally:
+            os.close(fd)
+
+    def _bad_manifest(self, exc: OSError) -> OutputError:
+        if exc.errno == errno.ELOOP:
+            return OutputError(f"{self.manifest} 是符号链接，不是 jixiao 写的清单；为免误删，请换一个输出文件夹。", usage=True)
+        return environment_error("读取", self.manifest, exc)
 
     def _record(self, name: str, sha: str, size: int) -> None:
         """Append one line to the manifest (raises OSError; callers name the file being written)."""
         if self._journal is None:
-            self._journal = open(self.manifest, "a", encoding="utf-8")
+            fd = os.open(self.manifest, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW
+                         | getattr(os, "O_CLOEXEC", 0), 0o666)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise OSError(errno.EINVAL, "manifest is not a regular file")
+            self._journal = os.fdopen(fd, "a", encoding="utf-8")
         line = json.dumps({"name": name, "sha256": sha, "size": size}, ensure_ascii=True)
         self._journal.write(line + "\n")
         self._journal.flush()  # one write per line: appends from several processes do not interleave
@@ -145,6 +176,12 @@ class OutputFolder:
     def relative(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.root)).as_posix()
 
+    def inside(self, folder: Path) -> bool:
+        """Whether `folder`, links resolved, is the root or under it: writes never leave the root."""
+        root = os.path.realpath(self.root)
+        real = os.path.realpath(folder)
+        return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
     # -- checks ---------------------------------------------------------------------------
 
     def problem(self, path: Path) -> str | None:
@@ -152,6 +189,8 @@ class OutputFolder:
         real = os.path.realpath(path)
         if any(real == p for p in self.inputs):
             return f"输出文件 {path} 就是本次的输入文件"
+        if os.path.lexists(path.parent) and not self.inside(path.parent):
+            return f"{path.parent} 是指向输出文件夹之外的符号链接"
         try:
             info = os.lstat(path)
         except FileNotFoundError:
@@ -161,19 +200,31 @@ class OutputFolder:
         kind = kind_of(info.st_mode)
         if kind is not None:
             return f"{path} 已存在，是{kind}，不是普通文件"
-        if not self.is_ours(path, info.st_size):
+        if not self.is_ours(path):
             return f"{path} 已存在，不是 jixiao 生成的（或生成后被修改过）"
         return None
 
-    def is_ours(self, path: Path, size: int | None = None) -> bool:
+    def is_ours(self, path: Path) -> bool:
+        """Whether `path` is a regular file whose content jixiao wrote there (read without following links)."""
         hashes = self.records().get(self.relative(path))
         if not hashes:
             return False
         try:
-            with open(path, "rb") as fh:
-                return digest(fh.read()) in hashes
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
         except OSError:
             return False
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_OUTPUT_BYTES:
+                return False
+            hasher = hashlib.sha256()
+            while chunk := os.read(fd, 1 << 20):
+                hasher.update(chunk)
+            return hasher.hexdigest() in hashes
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
 
     def check_plan(self, planned: list[tuple[Path, str]]) -> None:
         """Check every (output, source) of a run before writing any; raise one OutputError listing all."""
@@ -211,6 +262,9 @@ class OutputFolder:
         else:
             if not stat.S_ISDIR(info.st_mode):
                 raise OutputError(f"{folder} 已存在且不是文件夹；请换一个输出位置。", usage=True)
+        if folder != self.root and not self.inside(folder):
+            raise OutputError(f"{folder} 是指向输出文件夹之外的符号链接；为免写到别处，请删除该链接或换一个输出文件夹。",
+                              usage=True)
         self._made.add(key)
 
     def write(self, path: Path, data: bytes, *, durable: bool = True, checked: bool = False) -> None:
@@ -255,6 +309,8 @@ class OutputFolder:
         folders: dict[Path, set[str]] = {}
         for name, hashes in sorted(self.records().items()):
             path = self.root / name
+            if not self.inside(path.parent):
+                continue  # a folder of ours replaced by a link leading elsewhere: never delete through it
             folders.setdefault(path.parent, set()).add(path.name)
             try:
                 info = os.lstat(path)
@@ -286,7 +342,8 @@ class OutputFolder:
         folders: dict[Path, set[str]] = {}
         for name in self.records():
             path = self.root / name
-            folders.setdefault(path.parent, set()).add(path.name)
+            if self.inside(path.parent):
+                folders.setdefault(path.parent, set()).add(path.name)
         return sum(_sweep(folder, names) for folder, names in folders.items())
 
     def _compacted(self, kept: list[str]) -> str:
@@ -298,6 +355,13 @@ class OutputFolder:
                     if sha:
                         fh.write(json.dumps({"name": name, "sha256": sha}, ensure_ascii=True) + "\n")
         return tmp
+
+
+def _valid_name(name: str) -> bool:
+    """A manifest name: relative, with /, no `..`, no empty part, nothing a file name cannot hold."""
+    if not name or name.startswith("/") or "\0" in name or "\\" in name or ":" in name[:2]:
+        return False
+    return all(part not in ("", ".", "..") for part in name.split("/"))
 
 
 def _sweep(folder: Path, names: set[str]) -> int:

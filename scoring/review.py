@@ -10,7 +10,6 @@ on the weights the table prints, which may differ from the set's fixed ones.
 """
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal

@@ -237,6 +237,43 @@ def test_leftovers_of_a_killed_run_are_removed_by_the_next_force(tmp_path):
     assert stray.exists()
 
 
+def test_a_crafted_manifest_cannot_make_force_delete_outside_the_folder(tmp_path):
+    out = tmp_path / "out"
+    assert run("batch", SHANXI, "-o", out).exit_code == 0
+    victim = tmp_path / "victim.txt"
+    victim.write_text("别人的文件", encoding="utf-8")
+    sha = hashlib.sha256(victim.read_bytes()).hexdigest()
+    with open(out / ".jixiao-manifest", "a", encoding="utf-8") as fh:
+        for name in ("../victim.txt", str(victim), "results/../../victim.txt"):
+            fh.write(json.dumps({"name": name, "sha256": sha}) + "\n")
+    assert run("batch", SHANXI, "-o", out, "--force").exit_code == 0
+    assert victim.read_text(encoding="utf-8") == "别人的文件"
+
+
+def test_a_results_folder_replaced_by_a_link_is_never_written_or_cleared_through(tmp_path):
+    out = tmp_path / "out"
+    assert run("batch", SHANXI, "-o", out).exit_code == 0
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(out / "results", elsewhere)  # our results, with the names the manifest lists
+    (out / "results").symlink_to(elsewhere, target_is_directory=True)
+    before = snapshot(elsewhere)
+    result = run("batch", SHANXI, "-o", out, "--force")
+    assert result.exit_code == 2 and "符号链接" in result.output
+    assert snapshot(elsewhere) == before
+
+
+def test_a_manifest_that_is_a_link_is_refused(tmp_path):
+    out = tmp_path / "out"
+    assert run("batch", SHANXI, "-o", out).exit_code == 0
+    target = tmp_path / "别处.txt"
+    target.write_text("x", encoding="utf-8")
+    (out / ".jixiao-manifest").unlink()
+    (out / ".jixiao-manifest").symlink_to(target)
+    result = run("batch", SHANXI, "-o", out, "--force")
+    assert result.exit_code == 2 and "符号链接" in result.output
+    assert target.read_text(encoding="utf-8") == "x"
+
+
 def test_two_batches_into_one_folder_do_not_interleave(tmp_path):
     from scoring.outputs import OutputFolder
 
@@ -412,6 +449,7 @@ def test_one_huge_number_does_not_stop_the_batch_summary(tmp_path):
     assert {e["代码"] for e in read_rows(tmp_path / "out" / "errors.csv")} == {"V510"}
 
 
+@pytest.mark.slow
 def test_a_20000_row_table_is_refused_fast(tmp_path):
     row = "  - {level1: 产出指标, level2: 数量指标, name: 指标%d, weight: 0, target: 1, actual: 1}\n"
     goals = "".join(f"  - name: 目标{g}\n    indicators:\n" + "".join(
@@ -424,6 +462,7 @@ def test_a_20000_row_table_is_refused_fast(tmp_path):
     assert result.elapsed < 20
 
 
+@pytest.mark.slow
 def test_a_300k_character_target_is_refused_before_rendering(tmp_path):
     path = tmp_path / "long.yaml"
     path.write_text(yaml_with(**{"target: ≥11台": "target: \"" + "长" * 300_000 + "\""}), encoding="utf-8")
@@ -467,6 +506,7 @@ def _raw_zip(entries) -> bytes:
     return body + central + end
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lying", [False, True])
 def test_an_xlsx_zip_bomb_is_refused_fast_and_small(tmp_path, lying):
     bomb = tmp_path / "炸弹.xlsx"
@@ -478,6 +518,7 @@ def test_an_xlsx_zip_bomb_is_refused_fast_and_small(tmp_path, lying):
     assert result.elapsed < 20
 
 
+@pytest.mark.slow
 def test_a_million_row_sheet_is_refused_fast_and_small(tmp_path):
     sheet = tmp_path / "百万行.xlsx"
     base = zipfile.ZipFile(io.BytesIO(xlsx_bytes({"自评表": [("A1", "x")]})))
@@ -600,6 +641,7 @@ def _gone(pids: list[int], within: float = 10) -> bool:
     return False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_killing_the_batch_parent_leaves_no_workers(tmp_path, sig):
     proc, workers, out = _busy_batch(tmp_path)

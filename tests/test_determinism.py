@@ -5,7 +5,6 @@ time.localtime — which also dates the temporary files openpyxl zips — and da
 rendering the other examples in between.  The zip normalisation itself is tested on hand-made archives.
 """
 import datetime
-import hashlib
 import io
 import json
 import os

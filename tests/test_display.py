@@ -260,6 +260,7 @@ def test_every_format_drops_the_invisible_characters(pipeline, tmp_path, fmt):
     assert report.unit == report.implementer == "某单位]0;hacked[2J"
 
 
+@pytest.mark.slow
 def test_pdf_drops_the_invisible_characters(pipeline, tmp_path):
     tool = shutil.which("pdftotext")
     assert tool, "pdftotext is missing: run the README's test command (it installs poppler-utils)"
@@ -315,6 +316,7 @@ texts = st.lists(st.one_of(st.characters(exclude_categories=("Cs",)), st.sampled
 BASE = load_file(SHANXI, Diagnostics()).data
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(unit=texts, project=texts, name=texts, target=texts, actual=texts, reason=texts)
 def test_any_text_renders_without_invisible_characters(pipeline, tmp_path_factory, unit, project, name, target,

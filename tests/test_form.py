@@ -302,6 +302,7 @@ def _soffice_csv(set_id, tmp_path):
     return list(csv.reader(io.StringIO(produced[0].read_text(encoding="utf-8"))))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("set_id", SET_IDS)  # the issue asks that every shipped set's form opens
 def test_libreoffice_opens_the_form(set_id, tmp_path):
     iset = load_set(set_id)

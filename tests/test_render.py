@@ -141,6 +141,7 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_pdf_shows_unit_indicators_and_total(pipeline, tmp_path, name):
     outcome = pipeline.run(EXAMPLES / name)
@@ -190,6 +191,7 @@ def test_long_reasons_wrap_inside_the_page(pipeline, tmp_path):
     assert max(len(line) for line in text.splitlines()) < 400
 
 
+@pytest.mark.slow
 def test_html_opens_in_headless_chromium(pipeline, tmp_path):
     """Look at the HTML as a browser shows it: a screenshot that is not blank."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -6,7 +6,6 @@ HTML and neutralised by `safe_text` in Excel.
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation

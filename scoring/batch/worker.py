@@ -161,7 +161,7 @@ def release_render_memory() -> None:
     WeasyPrint (boxes, styles, Pango layouts), python-docx and openpyxl (parts, lxml trees) build
     object graphs with reference cycles, which only the cycle collector frees, and GC_THRESHOLD makes
     it run rarely: without this a worker grew by about 7 MB per PDF and 5.6 MB per Word file
-    (benchmarks/bench_render_memory.py).  The collection costs a few ms (~2% of a PDF).  malloc_trim then
+    (benchmarks/bench_render_memory.py).  The collection costs a few ms (2–6% of a PDF).  malloc_trim then
     hands the freed heap back to the system (glibc only), so RSS stays flat instead of stepping up."""
     global _MALLOC_TRIM
     gc.collect()

@@ -24,7 +24,6 @@ changed, white cells can.
 """
 from __future__ import annotations
 
-import io
 import math
 import unicodedata
 from decimal import Decimal
