@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from .options import SET_OPTION, SETS_OPTION, existing_file, existing_files
+from .limits import DEFAULT_TIMEOUT
+from .options import SET_OPTION, SETS_OPTION, current_folder, existing_file, existing_files
 from .outputs import OutputError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
@@ -169,11 +170,14 @@ def _formats(value: str, option: str = "--to") -> list[str]:
 @click.option("-o", "--output", type=click.Path(), default=None,
               help="输出目录（默认当前目录）；只有一个输入和一种格式时也可以是文件名。")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False), default=None,
-              help="单位或财政局自己的模板目录，优先于内置模板。")
+              help="单位或财政局自己的模板目录，优先于内置模板（在沙箱中运行）。")
+@click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
+              help="每个文件生成附件的时限（秒）。")
 @SETS_OPTION
 @SET_OPTION
-def render(files, to, output, templates_dir, set_dirs, default_set):
+def render(files, to, output, templates_dir, timeout, set_dirs, default_set):
     """把自评表渲染为可公开的附件（HTML、PDF、Excel、Word、Markdown）。"""
+    from .limits import TimeBudgetExceeded, time_budget
     from .outputs import OutputFolder
     from .render.output import output_path, render_to_files
     from .report import compact_counts
@@ -181,15 +185,23 @@ def render(files, to, output, templates_dir, set_dirs, default_set):
     formats = _formats(to)
     pipeline = _pipeline(set_dirs, default_set)
     target = Path(output) if output else None
+    here = current_folder() if target is None else Path(".")
     single = len(files) == 1 and len(formats) == 1
-    paths = {f: [output_path(Path(f), fmt, target, single) for fmt in formats] for f in files}
+    paths = {f: [output_path(Path(f), fmt, target, single, here) for fmt in formats] for f in files}
     planned = [(p, f) for f in files for p in paths[f]]
     failed = False
     with OutputFolder(planned[0][0].parent, inputs=files) as folder:
         folder.check_plan(planned)  # nothing is written if any output would clash or replace what is not ours
         for path in files:
-            outcome = _check_one(pipeline, path)
-            written = render_to_files(outcome, formats, paths[path], folder, templates_dir)
+            try:
+                with time_budget(timeout):
+                    outcome = _check_one(pipeline, path)
+                    written = render_to_files(outcome, formats, paths[path], folder, templates_dir)
+            except TimeBudgetExceeded:
+                failed = True
+                click.echo(f"{path}：未生成。处理超过 {format(timeout, 'g')} 秒，已停止（文字过长或模板过于复杂？"
+                           "可用 --timeout 放宽时限）。", err=True)
+                continue
             if written.error:
                 failed = True
                 click.echo(f"{path}：未生成。{written.error}", err=True)
@@ -213,7 +225,7 @@ def form(set_id, output, set_dirs):
     from .outputs import write_one
 
     iset = _set_or_exit(set_id, set_dirs)
-    target = Path(output) if output else Path.cwd() / f"{set_id}-填报表.xlsx"
+    target = Path(output) if output else current_folder() / f"{set_id}-填报表.xlsx"
     write_one(target, form_bytes(iset))
     click.echo(f"已生成填报表：{target}")
 
@@ -388,6 +400,12 @@ def _run(argv) -> None:
     except BrokenPipeError:  # `jixiao score … | head`: the reader left
         _silence_stdout()
         sys.exit(EXIT_OK)
+    except OSError as exc:  # the environment, not the data: output to a full disk, a vanished folder
+        from .fileio import os_reason
+
+        _say(f"错误：无法完成（{os_reason(exc, writing=True)}{f'：{exc.filename}' if exc.filename else ''}）。"
+             "请检查磁盘空间、文件夹和输出位置后重试。")
+        sys.exit(EXIT_DATA)
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("已中断。", err=True)
         sys.exit(130)
@@ -399,6 +417,14 @@ def _run(argv) -> None:
                    "请把该文件和出错的输入一并反馈给维护者。", err=True)
         sys.exit(EXIT_BUG)
     sys.exit(code or 0)
+
+
+def _say(message: str) -> None:
+    """To stderr, if even that can be written (it may be on the full disk too)."""
+    try:
+        click.echo(message, err=True)
+    except OSError:
+        pass
 
 
 def _silence_stdout() -> None:

@@ -132,6 +132,23 @@ def strip_invisible(text: str) -> str:
     return _ANY.sub("", text)
 
 
+_NAME_ESCAPES = re.compile(_class(_RANGES)[:-1] + "\n\t]")
+
+
+def escaped_name(text: str) -> str:
+    """A file name shown unambiguously: every invisible character, LF and TAB as `\u000a`-style escapes."""
+    if _NAME_ESCAPES.search(text) is None:
+        return text
+    return _NAME_ESCAPES.sub(lambda m: _escape(m.group()), text)
+
+
+def replace_invisible(text: str, by: str = "_") -> str:
+    """`text` with each invisible character (LF and TAB too) replaced by `by`: for names of files we write."""
+    if _NAME_ESCAPES.search(text) is None:
+        return text
+    return _NAME_ESCAPES.sub(by, text)
+
+
 def _found(text: str):
     for match in _ANY.finditer(text):
         ch = match.group()
@@ -235,4 +252,5 @@ def _is_ascii(encoding: str | None) -> bool:
 
 
 __all__ = ["INVISIBLE", "terminal_safe", "strip_invisible", "find_invisible", "has_invisible", "char_name",
+           "escaped_name", "replace_invisible",
            "SafeStream"]

@@ -1,4 +1,5 @@
-"""Bounds on what one submission may hold, checked in the validate stage before anything is scored.
+"""Bounds on what one submission may hold, checked in the validate stage before anything is scored,
+and the time one file may take.
 
 The schema caps each text field and list; this adds what a schema cannot say:
 - numbers: a 500-digit score, 1E+300 typed in an Excel cell or a 10^58 budget
@@ -11,16 +12,22 @@ A table over a bound is not scored; every place over a bound is reported.
 from __future__ import annotations
 
 import re
+import signal
+import threading
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
-from .diagnostics import Diagnostics
-from .paths import label, where
-from .yamlload import Document
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # light to import: the CLI reads DEFAULT_TIMEOUT at start-up
+    from .diagnostics import Diagnostics
+    from .yamlload import Document
 
 MAX_DIGITS = 24        # significant digits of one number
 MAX_EXPONENT = 15      # |number| < 10^15 (a thousand trillion: more than any budget in 元)
 MAX_PLACES = 12        # decimals
 MAX_ROWS = 500         # indicators in one table, all goal blocks together
+DEFAULT_TIMEOUT = 120  # seconds per file (batch, render): a table takes milliseconds, its PDF about a second
 
 VALUE_FIELDS = frozenset({"target", "adjusted_target", "actual"})
 # Digit runs long enough to matter, or anything written with an exponent.
@@ -39,6 +46,8 @@ def in_range(number: Decimal) -> bool:
 
 def check_limits(doc: Document, diags: Diagnostics) -> bool:
     """Report every number out of range and a table with too many rows; False if the table must not be scored."""
+    from .paths import where
+
     before = len(diags)
     _walk(doc, doc.data, (), diags)
     rows = _row_count(doc.data)
@@ -56,7 +65,9 @@ def _walk(doc: Document, node, path: tuple, diags: Diagnostics) -> None:
             _walk(doc, value, path + (index,), diags)
     elif isinstance(node, Decimal):
         if not in_range(node):
-            _report(doc, path, format(node, "f") if node.is_finite() and node.adjusted() < 40 else str(node), diags)
+            shown = ("无穷大（Excel 里超过 1.8E+308 的数）" if not node.is_finite()
+                     else format(node, "f") if node.adjusted() < 40 else str(node))
+            _report(doc, path, shown, diags)
     elif isinstance(node, str) and _value_field(path):
         for match in _LONG_NUMBER.finditer(node):
             if not _text_in_range(match.group(0)):
@@ -78,6 +89,8 @@ def _text_in_range(text: str) -> bool:
 
 
 def _report(doc: Document, path: tuple, raw: str, diags: Diagnostics) -> None:
+    from .paths import label, where
+
     last = next((step for step in reversed(path) if isinstance(step, str)), "")
     diags.add("V510", where(doc, path), field=label(last) or "数值", raw=raw if len(raw) <= 40 else raw[:40] + "…",
               digits=MAX_DIGITS, exponent=MAX_EXPONENT)
@@ -91,3 +104,28 @@ def _row_count(data) -> int:
         if isinstance(goal, dict) and isinstance(goal.get("indicators"), list):
             rows += len(goal["indicators"])
     return rows
+
+
+class TimeBudgetExceeded(BaseException):
+    """Raised by the alarm when one file takes longer than its budget (a BaseException: no `except
+    Exception` on the way swallows it)."""
+
+
+def _alarm(signum, frame):
+    raise TimeBudgetExceeded()
+
+
+@contextmanager
+def time_budget(seconds: float | None):
+    """Raise TimeBudgetExceeded in this thread after `seconds`.  Only the main thread gets signals: elsewhere
+    (and with no budget) nothing is armed; the size caps still bound the work there."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

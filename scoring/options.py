@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
@@ -24,6 +25,14 @@ def existing_files(ctx, param, value):
             what = "是符号链接，但指向的文件不存在（或链接成环）" if os.path.islink(path) else "不存在"
             raise click.UsageError(f"输入文件 {path} {what}。")
     return value
+
+
+def current_folder() -> Path:
+    """The working folder, where outputs go by default; a usage error when it has been deleted."""
+    try:
+        return Path(os.getcwd())
+    except OSError:
+        raise click.UsageError("当前文件夹已不存在（可能已被删除）；请换到其他文件夹再运行，或用 -o 指定输出位置。") from None
 
 
 def existing_file(ctx, param, value):

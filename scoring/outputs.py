@@ -1,16 +1,21 @@
 """Where jixiao writes, under one rule: only regular files, only its own, never an input.
 
-Every command that writes a file (render, form, import, review -o, batch) goes
-through an `OutputFolder`:
+Every command that writes a file (render, form, import, review -o, sets new,
+batch) goes through an `OutputFolder`:
 
 - a write is atomic: a temporary file beside the target, then a rename, so a
   reader never sees half a file;
+- it never leaves the folder: every folder below it is opened without
+  following links and the file is created and renamed relative to that open
+  folder, so a folder swapped for a link during a run leads nowhere;
 - it replaces an existing file only if that file is a regular file that jixiao
   wrote there and nobody changed since: the folder's manifest `.jixiao-manifest`
-  lists what jixiao wrote (name, size, SHA-256), appended *before* the rename,
-  so even a killed run leaves a record of what it may have left behind;
+  lists what jixiao wrote (name, SHA-256, and the temporary name used), appended
+  *before* the temporary file is made, so even a killed run leaves a record of
+  everything it may have left behind;
 - `clear()` (batch --force) removes only files the manifest lists with their
-  recorded content, and the temporary files of those names;
+  recorded content, and the temporary files it lists; the manifest is a file
+  anyone can edit, so names leading out of the folder are ignored;
 - the folder is locked (flock on the folder) while a run writes into it;
 - the outputs of a run are checked together before the first write
   (`check_plan`): no two share a path, none is an input of the run, none
@@ -27,8 +32,8 @@ import hashlib
 import itertools
 import json
 import os
-import re
 import stat
+from collections import OrderedDict
 from pathlib import Path
 
 from .fileio import kind_of, os_reason
@@ -36,8 +41,13 @@ from .fileio import kind_of, os_reason
 MANIFEST = ".jixiao-manifest"
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 MAX_OUTPUT_BYTES = 1024 * 1024 * 1024  # nothing jixiao writes is this big: a larger file is not ours
+_OPEN_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# POSIX rename(2) replaces the target atomically; Python lists renameat under os.rename, not os.replace.
+_RELATIVE = os.name == "posix" and all(f in os.supports_dir_fd for f in (os.open, os.rename, os.mkdir, os.unlink))
 _COUNTER = itertools.count()
+_OPEN_FOLDERS = 64  # folder descriptors kept open per process (a batch writes folder by folder)
+
 
 class OutputError(Exception):
     """A file cannot be written. `usage`: the user should choose another output (exit 2), else exit 1."""
@@ -55,11 +65,9 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def same_file(a: Path | str, b: Path | str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
+def temporary_name() -> str:
+    """A short name (a long output name must still fit the file-name limit) unique to this process and write."""
+    return f".jx{os.getpid()}-{next(_COUNTER)}.tmp"
 
 
 class OutputFolder:
@@ -69,10 +77,12 @@ class OutputFolder:
         self.root = Path(root)
         self.inputs = [os.path.realpath(p) for p in inputs]
         self._lock = lock
-        self._dir_fd: int | None = None
+        self._root_fd: int | None = None
+        self._locked = False
+        self._folders: OrderedDict[str, int] = OrderedDict()  # relative folder -> open descriptor
         self._journal = None
-        self._made: set[str] = set()
         self._records: dict[str, set[str]] | None = None
+        self._temps: set[str] = set()
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -86,12 +96,27 @@ class OutputFolder:
         self.close()
 
     def close(self) -> None:
+        """Release everything; never raises (an error already on its way, such as a full disk, is the one to tell)."""
         if self._journal is not None:
-            self._journal.close()
+            try:
+                self._journal.close()
+            except OSError:
+                pass
             self._journal = None
-        if self._dir_fd is not None:
-            os.close(self._dir_fd)  # closing the descriptor releases the lock
-            self._dir_fd = None
+        for fd in self._folders.values():
+            os.close(fd)
+        self._folders.clear()
+        if self._root_fd is not None:
+            os.close(self._root_fd)  # closing the descriptor releases the lock
+            self._root_fd = None
+
+    def _root(self) -> int:
+        if self._root_fd is None:
+            try:
+                self._root_fd = os.open(self.root, _OPEN_DIR)
+            except OSError as exc:
+                raise environment_error("打开输出文件夹", self.root, exc) from None
+        return self._root_fd
 
     def _acquire(self) -> None:
         try:
@@ -99,14 +124,9 @@ class OutputFolder:
         except ImportError:  # pragma: no cover - not on Linux/macOS: no locking
             return
         try:
-            self._dir_fd = os.open(self.root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        except OSError as exc:
-            raise environment_error("打开输出文件夹", self.root, exc) from None
-        try:
-            fcntl.flock(self._dir_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self._root(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            os.close(self._dir_fd)
-            self._dir_fd = None
+            self.close()
             raise OutputError(f"输出文件夹 {self.root} 正被另一个 jixiao 进程写入；请等它结束，或换一个输出文件夹。")
 
     # -- the manifest ---------------------------------------------------------------------
@@ -116,7 +136,7 @@ class OutputFolder:
         return self.root / MANIFEST
 
     def has_manifest(self) -> bool:
-        return os.path.isfile(self.manifest)
+        return os.path.lexists(self.manifest)
 
     def records(self) -> dict[str, set[str]]:
         """Name (relative, with /) -> the SHA-256 of every content jixiao wrote under it ("" for an intent).
@@ -124,20 +144,22 @@ class OutputFolder:
         The manifest is a file anyone could edit: a name that climbs out of the folder (`..`, an
         absolute path) is ignored, and the manifest must be a regular file, not a link."""
         if self._records is None:
-            self._records = {}
+            self._records, self._temps = {}, set()
             for line in self._read_manifest().splitlines():
                 try:
                     entry = json.loads(line)
-                    name, sha = entry["name"], entry.get("sha256") or ""
-                except (ValueError, KeyError, TypeError):
+                    name, sha, tmp = entry["name"], entry.get("sha256") or "", entry.get("tmp") or ""
+                except (ValueError, KeyError, TypeError, AttributeError):
                     continue  # a line cut by a crash
                 if isinstance(name, str) and isinstance(sha, str) and _valid_name(name):
                     self._records.setdefault(name, set()).add(sha)
+                if isinstance(tmp, str) and _valid_name(tmp):
+                    self._temps.add(tmp)
         return self._records
 
     def _read_manifest(self) -> bytes:
         try:
-            fd = os.open(self.manifest, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(MANIFEST, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | os.O_CLOEXEC, dir_fd=self._root())
         except FileNotFoundError:
             return b""
         except OSError as exc:
@@ -145,39 +167,49 @@ class OutputFolder:
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MANIFEST_BYTES:
-                raise OutputError(f"{self.manifest} 不是 jixiao 写的清单（不是普通文件，或大得异常）；"
-                                  "为免误删，请换一个输出文件夹。", usage=True)
+                raise self._bad_manifest(None)
             return os.read(fd, MAX_MANIFEST_BYTES)
         except OSError as exc:
             raise self._bad_manifest(exc) from None
         finally:
             os.close(fd)
 
-    def _bad_manifest(self, exc: OSError) -> OutputError:
-        if exc.errno == errno.ELOOP:
-            return OutputError(f"{self.manifest} 是符号链接，不是 jixiao 写的清单；为免误删，请换一个输出文件夹。", usage=True)
+    def _bad_manifest(self, exc: OSError | None) -> OutputError:
+        if exc is None or exc.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
+            return OutputError(f"{self.manifest} 不是 jixiao 写的清单（是符号链接、管道、文件夹，或大得异常）；"
+                               "为免误写误删，请换一个输出文件夹。", usage=True)
         return environment_error("读取", self.manifest, exc)
 
-    def _record(self, name: str, sha: str, size: int) -> None:
+    def _record(self, name: str, sha: str, tmp: str = "") -> None:
         """Append one line to the manifest (raises OSError; callers name the file being written)."""
         if self._journal is None:
-            fd = os.open(self.manifest, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW
-                         | getattr(os, "O_CLOEXEC", 0), 0o666)
+            try:
+                fd = os.open(MANIFEST, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | _NOFOLLOW
+                             | os.O_CLOEXEC, 0o666, dir_fd=self._root())
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
+                    raise self._bad_manifest(exc) from None
+                raise
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 os.close(fd)
-                raise OSError(errno.EINVAL, "manifest is not a regular file")
+                raise self._bad_manifest(None)
             self._journal = os.fdopen(fd, "a", encoding="utf-8")
-        line = json.dumps({"name": name, "sha256": sha, "size": size}, ensure_ascii=True)
-        self._journal.write(line + "\n")
+        entry = {"name": name, "sha256": sha}
+        if tmp:
+            entry["tmp"] = tmp
+        self._journal.write(json.dumps(entry, ensure_ascii=True) + "\n")
         self._journal.flush()  # one write per line: appends from several processes do not interleave
         if self._records is not None:
             self._records.setdefault(name, set()).add(sha)
 
     def relative(self, path: Path) -> str:
-        return Path(os.path.relpath(path, self.root)).as_posix()
+        rel = Path(os.path.relpath(path, self.root)).as_posix()
+        if rel == ".." or rel.startswith("../"):
+            raise ValueError(f"{path} is not under {self.root}")  # a bug of ours, never the user's input
+        return rel
 
     def inside(self, folder: Path) -> bool:
-        """Whether `folder`, links resolved, is the root or under it: writes never leave the root."""
+        """Whether `folder`, links resolved, is the root or under it."""
         root = os.path.realpath(self.root)
         real = os.path.realpath(folder)
         return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
@@ -186,6 +218,7 @@ class OutputFolder:
 
     def problem(self, path: Path) -> str | None:
         """Why `path` must not be written, or None."""
+        path = Path(path)
         real = os.path.realpath(path)
         if any(real == p for p in self.inputs):
             return f"输出文件 {path} 就是本次的输入文件"
@@ -193,7 +226,7 @@ class OutputFolder:
             return f"{path.parent} 是指向输出文件夹之外的符号链接"
         try:
             info = os.lstat(path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
             return f"无法检查 {path}：{os_reason(exc)}"
@@ -210,7 +243,7 @@ class OutputFolder:
         if not hashes:
             return False
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | os.O_CLOEXEC)
         except OSError:
             return False
         try:
@@ -228,8 +261,9 @@ class OutputFolder:
 
     def check_plan(self, planned: list[tuple[Path, str]]) -> None:
         """Check every (output, source) of a run before writing any; raise one OutputError listing all."""
-        problems = []
+        problems: list[str] = []
         seen: dict[str, str] = {}
+        folders = {os.path.normcase(os.path.abspath(Path(path).parent)) for path, _ in planned}
         for path, source in planned:
             key = os.path.normcase(os.path.abspath(path))
             if key in seen and seen[key] != source:
@@ -237,7 +271,9 @@ class OutputFolder:
                 continue
             seen[key] = source
             problem = self.problem(path)
-            if problem:
+            if problem is None and key in folders:
+                problem = f"{path} 既要写成文件，又要作为文件夹存放其他输出"
+            if problem and problem not in problems:
                 problems.append(problem)
         if problems:
             shown = "；\n  ".join(problems[:20]) + ("" if len(problems) <= 20 else f"；\n  ……共 {len(problems)} 处")
@@ -247,9 +283,7 @@ class OutputFolder:
     # -- writing --------------------------------------------------------------------------
 
     def make_dir(self, folder: Path) -> None:
-        key = str(folder)
-        if key in self._made:
-            return
+        """Make the root folder (the user named it: links are followed there, and only there)."""
         try:
             info = os.stat(folder)
         except FileNotFoundError:
@@ -257,15 +291,47 @@ class OutputFolder:
                 os.makedirs(folder, exist_ok=True)
             except OSError as exc:
                 raise environment_error("创建文件夹", folder, exc) from None
+            return
         except OSError as exc:
             raise environment_error("打开文件夹", folder, exc) from None
-        else:
-            if not stat.S_ISDIR(info.st_mode):
-                raise OutputError(f"{folder} 已存在且不是文件夹；请换一个输出位置。", usage=True)
-        if folder != self.root and not self.inside(folder):
-            raise OutputError(f"{folder} 是指向输出文件夹之外的符号链接；为免写到别处，请删除该链接或换一个输出文件夹。",
-                              usage=True)
-        self._made.add(key)
+        if not stat.S_ISDIR(info.st_mode):
+            raise OutputError(f"{folder} 已存在且不是文件夹；请换一个输出位置。", usage=True)
+
+    def _folder(self, rel: str) -> int:
+        """An open descriptor of the folder `rel` under the root, made if missing, every step without following links."""
+        if rel in ("", "."):
+            return self._root()
+        fd = self._folders.get(rel)
+        if fd is not None:
+            self._folders.move_to_end(rel)
+            return fd
+        parent = self._root()
+        opened = []
+        try:
+            for part in rel.split("/"):
+                try:
+                    current = os.open(part, _OPEN_DIR | _NOFOLLOW, dir_fd=parent)
+                except FileNotFoundError:
+                    try:
+                        os.mkdir(part, 0o777, dir_fd=parent)
+                    except FileExistsError:
+                        pass
+                    current = os.open(part, _OPEN_DIR | _NOFOLLOW, dir_fd=parent)
+                opened.append(current)
+                parent = current
+        except OSError as exc:
+            for fd in opened:
+                os.close(fd)
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise OutputError(f"{self.root / rel} 不是文件夹（或是指向别处的符号链接）；为免写到别处，"
+                                  "请删除它或换一个输出文件夹。", usage=True) from None
+            raise environment_error("创建文件夹", self.root / rel, exc) from None
+        for fd in opened[:-1]:
+            os.close(fd)
+        self._folders[rel] = opened[-1]
+        if len(self._folders) > _OPEN_FOLDERS:
+            os.close(self._folders.popitem(last=False)[1])
+        return opened[-1]
 
     def write(self, path: Path, data: bytes, *, durable: bool = True, checked: bool = False) -> None:
         """Write `data` to `path` atomically. `checked`: the plan was checked already (batch)."""
@@ -274,17 +340,24 @@ class OutputFolder:
             problem = self.problem(path)
             if problem:
                 raise OutputError(problem + "；为免覆盖，未写出。请用 -o 指定其他位置，或先移走该文件。", usage=True)
-        self.make_dir(path.parent)
+        rel = self.relative(path)
+        folder, _, name = rel.rpartition("/")
+        tmp = temporary_name()
         try:
-            self._record(self.relative(path), digest(data), len(data))
+            self._record(rel, digest(data), f"{folder}/{tmp}" if folder else tmp)
         except OSError as exc:
             raise environment_error("写入", path, exc) from None
-        atomic_replace(path, data, durable=durable)
+        if _RELATIVE:
+            replace_at(self._folder(folder), tmp, name, data, durable=durable, shown=path)
+        else:  # pragma: no cover - platforms without *at() calls
+            atomic_replace(path, data, durable=durable)
 
-    def intend(self, path: Path) -> None:
-        """Record that a file is about to be streamed to `path` (its content is recorded by `wrote`)."""
+    def intend(self, path: Path, tmp: str) -> None:
+        """Record that `tmp` (a temporary name in `path`'s folder) is about to be streamed to `path`."""
+        rel = self.relative(path)
+        folder = rel.rpartition("/")[0]
         try:
-            self._record(self.relative(path), "", 0)
+            self._record(rel, "", f"{folder}/{tmp}" if folder else tmp)
         except OSError as exc:
             raise environment_error("写入", path, exc) from None
 
@@ -296,65 +369,98 @@ class OutputFolder:
         except OSError as exc:
             raise environment_error("读取", path, exc) from None
         try:
-            self._record(self.relative(path), digest(data), len(data))
+            self._record(self.relative(path), digest(data))
         except OSError as exc:
             raise environment_error("写入", path, exc) from None
 
     # -- clearing -------------------------------------------------------------------------
 
     def clear(self) -> tuple[int, list[str]]:
-        """Remove what this folder's manifest says jixiao wrote and is unchanged, and our temporary
-        files.  Returns (removed, kept): kept are listed files changed since (someone's edits)."""
+        """Remove what this folder's manifest says jixiao wrote and is unchanged, and the temporary files it
+        lists.  Returns (removed, kept): kept are listed files changed since (someone's edits)."""
         removed, kept = 0, []
-        folders: dict[Path, set[str]] = {}
-        for name, hashes in sorted(self.records().items()):
+        folders: set[str] = set()
+        for name in sorted(self.records()):
+            folder, _, base = name.rpartition("/")
             path = self.root / name
             if not self.inside(path.parent):
                 continue  # a folder of ours replaced by a link leading elsewhere: never delete through it
-            folders.setdefault(path.parent, set()).add(path.name)
             try:
                 info = os.lstat(path)
             except OSError:
                 continue
-            if not stat.S_ISREG(info.st_mode):
-                kept.append(name)
-                continue
-            if self.is_ours(path):
-                try:
-                    os.unlink(path)
-                    removed += 1
-                except OSError as exc:
-                    raise environment_error("删除", path, exc) from None
+            if stat.S_ISREG(info.st_mode) and self.is_ours(path):
+                removed += self._unlink(folder, base)
+                folders.add(folder)
             else:
                 kept.append(name)
-        for folder, names in folders.items():
-            removed += _sweep(folder, names)
-            _remove_empty(folder, self.root)
+        removed += self.sweep()
+        for folder in sorted(folders, key=lambda f: f.count("/"), reverse=True):
+            self._remove_empty(folder)
         try:
-            os.replace(self._compacted(kept), self.manifest)
+            self._rewrite_manifest(kept)
         except OSError as exc:
             raise environment_error("写入", self.manifest, exc) from None
         self._records = None
         return removed, kept
 
     def sweep(self) -> int:
-        """Remove the temporary files of every name in the manifest (after an interrupted run)."""
-        folders: dict[Path, set[str]] = {}
-        for name in self.records():
-            path = self.root / name
-            if self.inside(path.parent):
-                folders.setdefault(path.parent, set()).add(path.name)
-        return sum(_sweep(folder, names) for folder, names in folders.items())
+        """Remove the temporary files the manifest lists (after an interrupted or killed run)."""
+        self._records = None  # read again: other processes (batch workers) append to it
+        self.records()
+        removed = 0
+        for tmp in sorted(self._temps):
+            folder, _, base = tmp.rpartition("/")
+            if self.inside((self.root / tmp).parent):
+                removed += self._unlink(folder, base)
+        return removed
 
-    def _compacted(self, kept: list[str]) -> str:
-        tmp = str(self.root / f".{MANIFEST}.{os.getpid()}.tmp")
+    def _unlink(self, folder: str, base: str) -> int:
+        """Remove the regular file `base` in `folder` (a folder reached without following links)."""
+        try:
+            fd = self._folder_if_exists(folder)
+            if fd is None or not stat.S_ISREG(os.stat(base, dir_fd=fd, follow_symlinks=False).st_mode):
+                return 0
+            os.unlink(base, dir_fd=fd)
+            return 1
+        except FileNotFoundError:
+            return 0
+        except OutputError:
+            return 0
+        except OSError as exc:
+            raise environment_error("删除", self.root / folder / base, exc) from None
+
+    def _remove_empty(self, folder: str) -> None:
+        """Remove folders of ours left empty, deepest first, never the root; through open folders, no links."""
+        while folder:
+            parent, _, base = folder.rpartition("/")
+            try:
+                fd = self._folder_if_exists(parent)
+                cached = self._folders.pop(folder, None)
+                if cached is not None:
+                    os.close(cached)
+                if fd is None:
+                    return
+                os.rmdir(base, dir_fd=fd)
+            except (OSError, OutputError):
+                return
+            folder = parent
+
+    def _folder_if_exists(self, folder: str) -> int | None:
+        if folder and not os.path.isdir(self.root / folder):
+            return None
+        return self._folder(folder)
+
+    def _rewrite_manifest(self, kept: list[str]) -> None:
+        """Only the names kept (their older contents stay recognisable, they are never removed)."""
         records = self.records()
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for name in kept:  # still listed (their older contents stay recognisable), never removed
-                for sha in sorted(records.get(name, ())):
-                    if sha:
-                        fh.write(json.dumps({"name": name, "sha256": sha}, ensure_ascii=True) + "\n")
-        return tmp
+        lines = "".join(json.dumps({"name": name, "sha256": sha}, ensure_ascii=True) + "\n"
+                        for name in kept for sha in sorted(records.get(name, ())) if sha)
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        replace_at(self._root(), temporary_name(), MANIFEST, lines.encode("utf-8"), durable=True,
+                   shown=self.manifest)
 
 
 def _valid_name(name: str) -> bool:
@@ -364,81 +470,59 @@ def _valid_name(name: str) -> bool:
     return all(part not in ("", ".", "..") for part in name.split("/"))
 
 
-def _sweep(folder: Path, names: set[str]) -> int:
-    """Remove our temporary files for `names` in `folder`: .NAME.<pid>.<n>.tmp, or .NAME.XXXXXXXX.tmp
-    (mkstemp's, from earlier versions)."""
+def replace_at(folder_fd: int, tmp: str, name: str, data: bytes, *, durable: bool, shown: Path) -> None:
+    """Write `data` to a new temporary file in the open folder, then rename it over `name` there.
+
+    The temporary file is created exclusively and without following links (never truncates or
+    follows anything already there), with the usual permissions; `durable` adds an fsync (a batch
+    skips it: a crash can leave a result missing, never half of one)."""
     try:
-        entries = os.listdir(folder)
-    except OSError:
-        return 0
-    removed = 0
-    for entry in entries:
-        if not (entry.startswith(".") and entry.endswith(".tmp")):
-            continue
-        if not any(entry.startswith(f".{name}.") and _TMP_TAIL.match(entry, len(name) + 2) for name in names):
-            continue
-        try:
-            if stat.S_ISREG(os.lstat(folder / entry).st_mode):
-                os.unlink(folder / entry)
-                removed += 1
-        except OSError:
-            pass
-    return removed
-
-
-_TMP_TAIL = re.compile(r"(?:\d+(?:\.\d+)?|[A-Za-z0-9_]{6,16})\.tmp$")
-
-
-def _remove_empty(folder: Path, root: Path) -> None:
-    """Remove folders left empty under root (our result folders), never root itself."""
-    folder = Path(folder)
-    while folder != root and root in folder.parents:
-        try:
-            os.rmdir(folder)
-        except OSError:
-            return
-        folder = folder.parent
-
-
-def temporary_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.{next(_COUNTER)}.tmp")
-
-
-def atomic_replace(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write `data` to a new temporary file beside `path`, then rename it over `path`.
-
-    The temporary file is created exclusively (never follows or truncates anything already there)
-    with the usual permissions; `durable` adds an fsync (a batch skips it: a crash can leave a result
-    missing, never half of one)."""
-    tmp = temporary_name(path)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | os.O_CLOEXEC, 0o666, dir_fd=folder_fd)
     except OSError as exc:
-        raise environment_error("写入", path, exc) from None
+        raise environment_error("写入", shown, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        os.rename(tmp, name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
     except OSError as exc:
-        _unlink_quietly(tmp)
-        raise environment_error("写入", path, exc) from None
+        _unlink_quietly(tmp, folder_fd)
+        raise environment_error("写入", shown, exc) from None
     except BaseException:
-        _unlink_quietly(tmp)
+        _unlink_quietly(tmp, folder_fd)
         raise
 
 
-def _unlink_quietly(path: Path) -> None:
+def atomic_replace(path: Path, data: bytes, *, durable: bool = True) -> None:  # pragma: no cover - not POSIX
+    """By path, for platforms without the *at() calls: a temporary file beside `path`, then os.replace."""
+    tmp = path.with_name(temporary_name())
     try:
-        os.unlink(path)
+        os.makedirs(path.parent, exist_ok=True)
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise environment_error("写入", path, exc) from None
+
+
+def _unlink_quietly(name: str, folder_fd: int) -> None:
+    try:
+        os.unlink(name, dir_fd=folder_fd)
     except OSError:
         pass
 
 
 def write_one(path: Path | str, data: bytes, inputs=()) -> None:
-    """Write a single output file (form, import, review -o) under the policy above."""
+    """Write a single output file (form, import, review -o, sets new) under the policy above."""
     path = Path(path)
     with OutputFolder(path.parent if str(path.parent) else Path("."), inputs) as folder:
         folder.write(path, data)

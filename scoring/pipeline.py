@@ -58,7 +58,8 @@ class Pipeline:
         diags = Diagnostics()
         outcome = FileOutcome(file=str(path))
         doc = load_submission(path, diags, self.default_set)
-        if doc is not None and schema.validate(doc, "submission", diags) and check_limits(doc, diags):
+        # Both checks run, so one run reports every problem; a table failing either is not scored.
+        if doc is not None and all([schema.validate(doc, "submission", diags), check_limits(doc, diags)]):
             sub = Submission.from_document(doc)
             outcome.submission = sub
             iset = self.resolve_set(sub.set_id, diags, where(doc, ("set",)))

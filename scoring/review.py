@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .diagnostics import ERROR, INFO, SEVERITY_LABEL, WARNING, Diagnostic, Where, make
-from .display import strip_invisible
+from .display import strip_invisible, terminal_safe
 from .engine import RowResult, ScoreResult
 from .importers.xlsx_form import IMPORTED_SCORE
 from .model import IndicatorSet, Submission
@@ -308,8 +308,9 @@ def render_text(reviews: list[FileReview]) -> str:
 
 
 def render_json(reviews: list[FileReview]) -> str:
-    """Always a list, one object per file; numbers are decimal strings."""
-    return json.dumps([r.to_json() for r in reviews], ensure_ascii=False, indent=2) + "\n"
+    """Always a list, one object per file; numbers are decimal strings.  Invisible characters are written as
+    \\u escapes: the same JSON data, nothing a terminal or editor would act on."""
+    return terminal_safe(json.dumps([r.to_json() for r in reviews], ensure_ascii=False, indent=2)) + "\n"
 
 
 def render_xlsx(reviews: list[FileReview]) -> bytes:

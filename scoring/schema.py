@@ -19,6 +19,7 @@ from .diagnostics import Diagnostics, Where
 from .paths import LABELS, breadcrumb, label
 from .yamlload import Document
 
+MAX_UNKNOWN_KEYS = 20  # unknown keys listed one by one in one mapping
 TYPE_NAMES = {
     "object": "键值表", "array": "列表", "string": "文字", "number": "数字", "integer": "整数",
     "boolean": "true/false", "null": "空值",
@@ -139,9 +140,14 @@ def _report(doc: Document, path: tuple, error, diags: Diagnostics) -> None:
         diags.add("S202", _where(doc, path), label=label(key), key=key)
     elif kind in ("additionalProperties", "unevaluatedProperties"):
         allowed = set(error.schema.get("properties", {}))
-        for key in sorted(set(error.instance) - allowed):
+        unknown = sorted(set(error.instance) - allowed)
+        for key in unknown[:MAX_UNKNOWN_KEYS]:
             diags.add("S203", _where(doc, path + (key,), key=True), key=key,
                       suggestion=_suggest(key, allowed))
+        if len(unknown) > MAX_UNKNOWN_KEYS:  # a file of garbage: list a few, count the rest
+            rest = unknown[MAX_UNKNOWN_KEYS:]
+            diags.add("S207", _where(doc, path + (rest[0],), key=True),
+                      detail=f"另有 {len(rest)} 个未知的键没有逐一列出（如「{_short(rest[0])}」）")
     elif kind in ("enum", "const"):
         options = error.validator_value if kind == "enum" else [error.validator_value]
         diags.add("S204", _where(doc, path), label=field_label, value=_short(error.instance),

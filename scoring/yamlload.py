@@ -139,12 +139,15 @@ class Document:
     key_positions: dict = field(default_factory=dict)  # path -> (line, col) of the key
     sheet: str | None = None  # read from a spreadsheet: positions are (row, column) in this sheet
     root: Any = None  # read from YAML: the node tree, walked only when a position is asked for
+    _keys: dict | None = field(default=None, repr=False, compare=False)  # mapping node id -> {key: (key, value)}
 
     def position(self, path: Path_, key: bool = False) -> tuple[int | None, int | None]:
         """The position of `path`, or of its nearest written ancestor."""
         path = tuple(path)
         if self.root is not None:
-            return _node_position(self.root, path, key)
+            if self._keys is None:
+                self._keys = {}
+            return _node_position(self.root, path, key, self._keys)
         table = self.key_positions if key else self.positions
         while True:
             if path in table:
@@ -163,15 +166,23 @@ def _mark(node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _node_position(root, path: tuple, key: bool) -> tuple[int, int]:
+def _node_position(root, path: tuple, key: bool, keys: dict) -> tuple[int, int]:
     """Walk the node tree along `path`; stop at the nearest ancestor when a step is not there.
 
-    Positions are looked up only for the few values a diagnostic names, so they are not
-    recorded for every node while loading.  The first of duplicate keys is the one kept."""
+    Positions are looked up only for the values a diagnostic names, so they are not recorded
+    for every node while loading; a mapping asked about is indexed once (`keys`, by node), so a
+    file with thousands of problems in one mapping costs linear time.  The first of duplicate
+    keys is the one kept."""
     node = root
     for index, step in enumerate(path):
         if isinstance(node, yaml.MappingNode):
-            pair = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == step), None)
+            table = keys.get(id(node))
+            if table is None:
+                table = keys[id(node)] = {}
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode):
+                        table.setdefault(k.value, (k, v))
+            pair = table.get(step)
             if pair is None:
                 break
             if key and index == len(path) - 1:

@@ -228,8 +228,10 @@ def test_batch_with_inputs_inside_the_output_folder_deletes_nothing(tmp_path):
 def test_leftovers_of_a_killed_run_are_removed_by_the_next_force(tmp_path):
     out = tmp_path / "out"
     assert run("batch", SHANXI, "-o", out).exit_code == 0
-    leftover = out / "results" / f".{SHANXI.stem}.json.4242.7.tmp"
+    leftover = out / "results" / ".jx4242-7.tmp"  # what a killed worker was writing, as its manifest line says
     leftover.write_bytes(b"half a result")
+    with open(out / ".jixiao-manifest", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"name": f"results/{SHANXI.stem}.json", "sha256": "", "tmp": "results/.jx4242-7.tmp"}) + "\n")
     stray = out / "results" / ".审核人的.tmp"
     stray.write_bytes(b"not ours")
     assert run("batch", SHANXI, "-o", out, "--force").exit_code == 0
@@ -262,6 +264,23 @@ def test_a_results_folder_replaced_by_a_link_is_never_written_or_cleared_through
     assert snapshot(elsewhere) == before
 
 
+def test_a_folder_swapped_for_a_link_during_a_run_leads_nowhere(tmp_path):
+    from scoring.outputs import OutputError, OutputFolder
+
+    out, victims = tmp_path / "out", tmp_path / "victims"
+    victims.mkdir()
+    (victims / "b.json").write_text("别人的文件", encoding="utf-8")
+    with OutputFolder(out) as folder:
+        folder.write(out / "results" / "a" / "a.json", b"1", checked=True)
+        (out / "results" / "a").rename(tmp_path / "moved")  # what the run had open moves away...
+        (out / "results" / "a").symlink_to(victims, target_is_directory=True)  # ...and a link takes its place
+        folder.write(out / "results" / "a" / "b.json", b"2", checked=True)
+        with pytest.raises(OutputError):  # a folder not opened yet is never entered through a link
+            folder.write(out / "results" / "a" / "c" / "d.json", b"3", checked=True)
+    assert (victims / "b.json").read_text(encoding="utf-8") == "别人的文件"
+    assert sorted(p.name for p in victims.iterdir()) == ["b.json"]
+
+
 def test_a_manifest_that_is_a_link_is_refused(tmp_path):
     out = tmp_path / "out"
     assert run("batch", SHANXI, "-o", out).exit_code == 0
@@ -290,7 +309,8 @@ def _fail_writes(monkeypatch, folder: Path, errno_value: int):
     real_open, real_builtin = os.open, open
 
     def refusing(path, flags, *args, **kwargs):
-        if str(path).startswith(str(folder)) and flags & (os.O_WRONLY | os.O_CREAT | os.O_RDWR):
+        under = str(path).startswith(str(folder)) or kwargs.get("dir_fd") is not None  # jixiao writes relative
+        if under and flags & (os.O_WRONLY | os.O_CREAT | os.O_RDWR):
             raise OSError(errno_value, os.strerror(errno_value), str(path))
         return real_open(path, flags, *args, **kwargs)
 
@@ -688,3 +708,192 @@ def test_any_file_names_are_accounted_for_and_written_safely(tmp_path_factory, n
         row["文件"].encode("utf-8")  # no lone surrogates reached the CSV
     json.loads((out / ".jixiao-manifest").read_text(encoding="utf-8").splitlines()[0])
     (out / "summary.html").read_text(encoding="utf-8")
+
+
+# -- 10. a second round of attacks (crafted workbooks, pathological names and trees, the environment) -------------
+
+def _crafted(path: Path, sheet_xml: bytes | None = None, *, rename: str | None = None, extra: dict | None = None,
+             workbook: bytes | None = None, rels: bytes | None = None) -> None:
+    """A workbook made by openpyxl, then changed by hand as an attacker would."""
+    base = zipfile.ZipFile(io.BytesIO(xlsx_bytes({"自评表": [("A1", "三级指标")]})))
+    entries = []
+    for info in base.infolist():
+        name, data = info.filename, base.read(info.filename)
+        if name == "xl/worksheets/sheet1.xml" and sheet_xml is not None:
+            data = sheet_xml
+        if name == "xl/worksheets/sheet1.xml" and rename:
+            name = rename
+        if name == "xl/workbook.xml" and workbook is not None:
+            data = workbook
+        if name == "xl/_rels/workbook.xml.rels" and rels is not None:
+            data = rels
+        elif name == "xl/_rels/workbook.xml.rels" and rename:
+            data = data.replace(b"worksheets/sheet1.xml", rename.removeprefix("xl/").encode())
+        entries.append((name, data, data))
+    for name, data in (extra or {}).items():
+        entries.append((name, data, data))
+    path.write_bytes(_raw_zip(entries))
+
+
+_SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+          b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>%s</sheetData></worksheet>')
+_FAR = {
+    "single-quoted": b"<row r='1'><c r='A1' t='inlineStr'><is><t>x</t></is></c></row>"
+                     b"<row r='1048576'><c r='XFD1048576'><v>1</v></c></row>",
+    "spaced": b'<row r = "1048576"><c r = "XFD1048576"><v>1</v></c></row>',
+    "prefixed": b'<x:row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>',
+    "no-address": b"<row>" + b"<c><v>1</v></c>" * 300 + b"</row>",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", sorted(_FAR))
+def test_crafted_sheets_cannot_slip_past_the_cell_box_check(tmp_path, kind):
+    path = tmp_path / f"{kind}.xlsx"
+    _crafted(path, _SHEET % _FAR[kind])
+    result = bounded(["score", path], cwd=tmp_path, timeout=30)
+    assert result.returncode == 1 and "I810" in result.stdout + result.stderr, result.stdout + result.stderr
+    assert result.elapsed < 10
+
+
+@pytest.mark.slow
+def test_a_sheet_part_with_any_name_is_checked(tmp_path):
+    path = tmp_path / "bin.xlsx"
+    _crafted(path, _SHEET % _FAR["spaced"], rename="xl/worksheets/sheet1.bin")
+    result = bounded(["score", path], cwd=tmp_path, timeout=30)
+    assert result.returncode == 1 and "I810" in result.stdout + result.stderr
+
+
+def test_two_sheets_of_one_name_are_refused(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "dup.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "自评表"
+    book.create_sheet("别的").sheet_state = "hidden"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    base = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    entries = [(i.filename, base.read(i.filename).replace(b'name="\xe5\x88\xab\xe7\x9a\x84"',
+                                                           'name="自评表"'.encode()), None) for i in base.infolist()]
+    path.write_bytes(_raw_zip([(n, d, d) for n, d, _ in entries]))
+    result = run("score", path)
+    assert result.exit_code == 1 and "I802" in result.output and "同名" in result.output
+
+
+@pytest.mark.slow
+def test_many_sheets_on_one_part_and_shared_string_amplification_are_refused(tmp_path):
+    sheets = "".join(f'<sheet name="S{i}" sheetId="{i + 1}" r:id="rId1"/>' for i in range(200))
+    workbook = ('<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+                f"<sheets>{sheets}</sheets></workbook>").encode()
+    rels = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            b'worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+    many = tmp_path / "many.xlsx"
+    _crafted(many, workbook=workbook, rels=rels)
+    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
+           + b"x" * (2 * 1024 * 1024) + b"</t></si></sst>")
+    cells = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>0</v></c></row>' % (i, i) for i in range(1, 101))
+    strings = tmp_path / "strings.xlsx"
+    _crafted(strings, _SHEET % cells, extra={"xl/sharedStrings.xml": sst})
+    for path in (many, strings):
+        result = bounded(["score", path], cwd=tmp_path, timeout=30)
+        assert result.returncode == 1 and "I810" in result.stdout + result.stderr, result.stdout
+        assert result.elapsed < 10
+
+
+def test_a_sheet_that_is_not_xml_is_refused_at_once(tmp_path):
+    path = tmp_path / "redos.xlsx"
+    _crafted(path, _SHEET % (b'<c r="A1"><f>1</f>' * 20000))
+    started = time.monotonic()
+    result = run("score", path)
+    assert result.exit_code == 1 and "I802" in result.output
+    assert time.monotonic() - started < 5
+
+
+def test_thousands_of_unknown_keys_are_listed_briefly_and_fast(tmp_path):
+    path = tmp_path / "keys.yaml"
+    path.write_text("set: mof-project\nunit: 测试\n" + "".join(f"k{i}: 1\n" for i in range(20000)), encoding="utf-8")
+    started = time.monotonic()
+    result = run("check", path)
+    assert result.exit_code == 1
+    assert time.monotonic() - started < 10
+    assert result.output.count("S203") == 20 and "另有 19980 个未知的键没有逐一列出" in result.output
+
+
+def test_a_fifo_named_like_the_manifest_is_refused_at_once(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    os.mkfifo(out / ".jixiao-manifest")
+    result = bounded(["form", "shanxi-project", "-o", out / "f.xlsx"], cwd=tmp_path, timeout=20)
+    assert result.returncode == 2 and "不是 jixiao 写的清单" in result.stderr
+
+
+def test_output_to_a_full_disk_is_exit_1(tmp_path):
+    result = subprocess.run(f"{sys.executable} -m scoring.cli score {SHANXI} > /dev/full", shell=True, cwd=ROOT,
+                            capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1 and "磁盘空间不足" in result.stderr and "内部错误" not in result.stderr
+
+
+def test_a_deleted_working_folder_is_a_usage_error(tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = f"import os, sys; os.chdir({str(gone)!r}); os.rmdir({str(gone)!r}); " \
+             "from scoring.cli import main; main(['form', 'shanxi-project'])"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2 and "当前文件夹已不存在" in result.stderr
+
+
+def test_a_very_deep_tree_long_names_and_name_clashes_do_not_stop_a_batch(tmp_path):
+    folder = tmp_path / "in"
+    deep = folder.joinpath(*(["d"] * 600))
+    deep.mkdir(parents=True)
+    shutil.copy(SHANXI, deep / "x.yaml")
+    shutil.copy(HUBEI, folder / ("项" * 82 + ".yml"))  # 246 bytes of name: legal, and longer once a suffix is added
+    (folder / "b.json").mkdir()
+    shutil.copy(HUBEI, folder / "b.json" / "c.yaml")
+    shutil.copy(SHANXI, folder / "b.yaml")  # its result b.json would be the folder of c's result
+    out = tmp_path / "out"
+    result = run("batch", folder, "-o", out, "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    rows = read_rows(out / "results.csv")
+    assert len(rows) == 4 and {r["状态"] for r in rows} == {"已计分"}
+    assert all(len(p.name.encode()) <= 255 for p in out.rglob("*"))
+
+
+def test_a_refused_force_run_removes_nothing(tmp_path):
+    out = tmp_path / "out"
+    assert run("batch", EXAMPLES, "-o", out).exit_code == 1
+    edited = next((out / "results").rglob("shanxi*.json"))
+    edited.write_text(edited.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    before = snapshot(out)
+    result = run("batch", EXAMPLES, "-o", out, "--force")
+    assert result.exit_code == 2 and "生成后被修改过" in result.output
+    assert snapshot(out) == before
+
+
+def test_invisible_characters_never_reach_result_files_or_their_names(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = "坏\x1b[2J\u202e\r名.yaml"
+    (folder / name).write_text(yaml_with(**{"unit: 中共": "unit: \"\\u202e中共", "巡察工作办公室\n": "巡察工作办公室\"\n"}),
+                               encoding="utf-8")
+    out = tmp_path / "out"
+    assert run("batch", folder, "-o", out, "--jobs", "1").exit_code == 0
+    (result,) = list((out / "results").rglob("*.json"))
+    assert not any(ch in result.name for ch in "\x1b\u202e\r")
+    text = result.read_text(encoding="utf-8")
+    assert "\u202e" not in text and json.loads(text)["unit"].startswith("\u202e")  # escaped, same data
+    assert read_rows(out / "results.csv")[0]["文件"].endswith("坏\\u001b[2J\\u202e\\u000d名.yaml")
+
+
+def test_a_bureau_template_runs_sandboxed(tmp_path):
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    (templates / "report.md.j2").write_text("{{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}",
+                                           encoding="utf-8")
+    result = run("render", SHANXI, "--to", "md", "-o", tmp_path / "out", "--templates", templates)
+    assert result.exit_code == 1 and "不允许" in result.output
+    assert not (ROOT / "PWNED").exists() and not (tmp_path / "PWNED").exists()

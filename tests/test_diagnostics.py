@@ -253,8 +253,8 @@ def test_Y106_tab_indentation(tmp_path):
 
 def test_Y107_alias_bomb():
     outcome = Pipeline().run(DATA / "alias-bomb.yaml")
-    expect(outcome.diagnostics, "Y107", ERROR, "别名（&锚点/*引用）展开后的内容过多（超过 200000 个节点）",
-           line=2, col=1, hint="请不要用锚点嵌套引用；直接写出内容。")
+    expect(outcome.diagnostics, "Y107", ERROR, "文件内容过多：超过 200000 个值（用锚点/别名引用的内容按展开后的个数计算）",
+           line=2, col=1, hint="一张自评表不应这么大；请检查是否选错了文件，也不要用锚点嵌套引用，直接写出内容。")
     assert codes(outcome) == ["Y107"]
 
 
@@ -1106,7 +1106,7 @@ def test_I802_corrupt_xlsx(tmp_path):
 def test_I803_no_header(tmp_path):
     path = _workbook(tmp_path, [["单位名称", "测试单位"], ["随便", "写点"]])
     outcome = Pipeline().run(path)
-    d = expect(outcome.diagnostics, "I803", ERROR, "在工作簿中找不到填报表的表头（查找了：一级指标、二级指标、三级指标、分值、"
+    d = expect(outcome.diagnostics, "I803", ERROR, "在表格中找不到指标表的表头（查找了：一级指标、二级指标、三级指标、分值、"
                "年度指标值、调整后指标值、实际完成值、自评得分、评价人判断理由、定性评价档次、偏差原因分析、改进措施）")
     assert d.sheet is None
 

@@ -240,7 +240,7 @@ def test_missing_header_names_what_was_looked_for(tmp_path):
     path = _sheet(tmp_path, [["名称", "数值"], ["甲", "1"]])
     result = CliRunner().invoke(cli, ["score", str(path)])
     assert result.exit_code == 1
-    assert "找不到填报表的表头（查找了：一级指标、二级指标、三级指标" in result.stderr
+    assert "找不到指标表的表头（查找了：一级指标、二级指标、三级指标" in result.stderr
 
 
 def test_published_layout_as_csv_reads_back(tmp_path):

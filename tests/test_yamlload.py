@@ -281,8 +281,8 @@ def test_alias_bomb_is_refused():
     assert doc is None
     d = only(diags, "Y107")
     assert d.severity == ERROR
-    assert d.message == "别名（&锚点/*引用）展开后的内容过多（超过 200000 个节点）"
-    assert d.hint == "请不要用锚点嵌套引用；直接写出内容。"
+    assert d.message == "文件内容过多：超过 200000 个值（用锚点/别名引用的内容按展开后的个数计算）"
+    assert d.hint == "一张自评表不应这么大；请检查是否选错了文件，也不要用锚点嵌套引用，直接写出内容。"
     assert d.line == 2
 
 

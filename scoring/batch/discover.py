@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..importers.loader import SUPPORTED, is_supported
+from ..display import escaped_name, replace_invisible
 from ..fileio import kind_of, os_reason
 
 
@@ -36,10 +37,12 @@ def shown(path: str) -> str:
 
     A name that is not UTF-8 (a zip made on Chinese Windows keeps GBK names) is decoded as
     GB18030 when it is valid GB18030, else its bytes are shown as \\xNN; each part of the
-    path on its own, so a GBK file in a UTF-8 folder keeps both readable."""
+    path on its own, so a GBK file in a UTF-8 folder keeps both readable.  Control and other
+    invisible characters (a name can hold ESC, CR, LF, U+202E) are shown as \\u001b-style escapes,
+    so two names never look alike."""
     try:
         path.encode("utf-8")
-        return path
+        return escaped_name(path)
     except UnicodeEncodeError:
         pass
     parts = []
@@ -51,7 +54,7 @@ def shown(path: str) -> str:
                 parts.append(part.decode("gb18030"))
             except UnicodeDecodeError:
                 parts.append(part.decode("utf-8", "backslashreplace"))
-    return "/".join(parts)
+    return escaped_name("/".join(parts))
 
 
 def _ignored(name: str) -> str | None:
@@ -85,16 +88,23 @@ class _Walk:
                               (path, shown(path.replace(os.sep, "/")), f"{self.base}/{shown(rel)}", skip))
 
     def folder(self, folder: str) -> None:
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError as exc:
-            self.add(folder, ("B905", {"reason": f"无法读取文件夹（{os_reason(exc)}）", "hint": _FOLDER_HINT}))
-            return
-        for entry in entries:
-            self.entry(entry)
+        """Walk `folder` and everything below it (a stack, not recursion: a tree can be any depth)."""
+        pending = [folder]
+        while pending:
+            current = pending.pop()
+            try:
+                with os.scandir(current) as listing:
+                    entries = sorted(listing, key=lambda e: e.name)
+            except OSError as exc:
+                self.add(current, ("B905", {"reason": f"无法读取文件夹（{os_reason(exc)}）", "hint": _FOLDER_HINT}))
+                continue
+            for entry in entries:
+                sub = self.entry(entry)
+                if sub is not None:
+                    pending.append(sub)
 
-    def entry(self, entry: os.DirEntry) -> None:
+    def entry(self, entry: os.DirEntry) -> str | None:
+        """Account for one entry; a folder to walk is returned, not walked."""
         path = entry.path
         why = _ignored(entry.name)
         try:  # the entry's type comes with the listing: no system call per file
@@ -103,13 +113,14 @@ class _Walk:
             elif entry.is_symlink():
                 self.link(path)
             elif entry.is_dir(follow_symlinks=False):
-                self.folder(path)
+                return path
             elif entry.is_file(follow_symlinks=False):
                 self.file(path, entry.name)
             else:
                 self.add(path, ("Y112", {"kind": kind_of(entry.stat(follow_symlinks=False).st_mode)}))
         except OSError as exc:
             self.add(path, ("B905", {"reason": f"无法读取（{os_reason(exc)}）", "hint": _FOLDER_HINT}))
+        return None
 
     def file(self, path: str, name: str) -> None:
         if is_supported(name):
@@ -158,12 +169,21 @@ def _sort_key(name: str):
     return [part.casefold() for part in name.split("/") if part not in ("", ".")]
 
 
+# Output suffixes a result can get: a stem must leave room for the longest, and no result file may be named
+# like a folder that holds other results.
+_OUTPUT_SUFFIXES = (".json", ".html", ".pdf", ".xlsx", ".docx", ".md")
+_MAX_PART_BYTES = 200  # file-name limit 255, less the longest suffix, a "-NN" and room to spare
+
+
 def _with_stems(items: list[tuple]) -> list[Input]:
-    """Two inputs never share an output: a clash keeps the suffix (表.yaml, 表.yml), then gets a number."""
+    """Two inputs never share an output: a clash keeps the suffix (表.yaml, 表.yml), then gets a number;
+    a result is never named like a folder holding other results (b.json beside the folder b.json/)."""
     stems = [_safe_stem(rel) if skip is None else "" for _, _, rel, skip in items]
     counts: dict[str, int] = {}
     for stem in stems:
         counts[stem] = counts.get(stem, 0) + 1
+    folders = {stem.rsplit("/", depth)[0].casefold() for stem in stems if stem
+               for depth in range(1, stem.count("/") + 1)}
     taken: set[str] = set()
     inputs = []
     for (path, name, rel, skip), stem in zip(items, stems):
@@ -171,7 +191,7 @@ def _with_stems(items: list[tuple]) -> list[Input]:
             if counts[stem] > 1:
                 stem = stem + "." + os.path.splitext(rel)[1].lstrip(".").lower()
             unique, n = stem, 1
-            while unique.casefold() in taken:
+            while unique.casefold() in taken or any((unique + s).casefold() in folders for s in _OUTPUT_SUFFIXES):
                 n += 1
                 unique = f"{stem}-{n}"
             taken.add(unique.casefold())
@@ -181,16 +201,33 @@ def _with_stems(items: list[tuple]) -> list[Input]:
 
 
 def _safe_stem(rel: str) -> str:
-    """A relative output name without a suffix; `..` and drive colons cannot climb out of OUTDIR."""
-    parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]
-    parts = ["__" if p == ".." else p.replace(":", "_") for p in parts]
+    """A relative output name without a suffix: `..`, drive colons and backslashes cannot climb out of OUTDIR
+    or make folders; invisible characters become `_`; each part fits a file name once a suffix is added."""
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
+    parts = ["__" if p == ".." else _plain_part(p) for p in parts]
     parts = [("_" + p) if p.startswith(".") else p for p in parts]  # never a hidden output
     if not parts:
         parts = ["input"]
     stem, suffix = os.path.splitext(parts[-1])
     if is_supported(parts[-1]) and stem:
         parts[-1] = stem
-    return "/".join(parts)
+    return "/".join(_fit(p) for p in parts)
+
+
+def _plain_part(part: str) -> str:
+    return replace_invisible(part.replace(":", "_").replace("\\", "_"))
+
+
+def _fit(part: str) -> str:
+    """`part` cut to _MAX_PART_BYTES of UTF-8, with a short digest of the whole so cut names stay distinct."""
+    raw = part.encode("utf-8", "surrogateescape")
+    if len(raw) <= _MAX_PART_BYTES:
+        return part
+    import hashlib
+
+    tag = hashlib.blake2b(raw, digest_size=4).hexdigest()
+    cut = raw[:_MAX_PART_BYTES - 9].decode("utf-8", "ignore")
+    return f"{cut}~{tag}"
 
 
 __all__ = ["Input", "DiscoveryError", "discover", "shown"]

@@ -33,22 +33,24 @@ class OutputDirError(Exception):
 def prepare(out_dir: Path, force: bool, planned: list[tuple[Path, str]]) -> OutputFolder:
     """Lock `out_dir` and make it ready; returns the open folder (the caller closes it).
 
-    A folder with contents needs --force, and must be ours (it has a manifest): then only the files the
-    manifest lists, unchanged, are removed.  Then every planned output is checked before anything is
-    written: none may replace a file jixiao did not write."""
+    A folder with contents needs --force, and must be ours (it has a manifest).  Every planned output is
+    checked first (none may replace a file jixiao did not write); only then are the files the manifest
+    lists, unchanged, removed, so a refused run changes nothing."""
     if os.path.lexists(out_dir) and not out_dir.is_dir():
         raise OutputDirError(f"输出路径 {out_dir} 已存在且不是目录；请换一个目录名。")
     folder = OutputFolder(out_dir).__enter__()
     try:
-        _clear(folder, force)
+        _refuse_unless_ours(folder, force)
         folder.check_plan(planned)
+        if folder.has_manifest():
+            folder.clear()
     except BaseException:
         folder.close()
         raise
     return folder
 
 
-def _clear(folder: OutputFolder, force: bool) -> None:
+def _refuse_unless_ours(folder: OutputFolder, force: bool) -> None:
     try:
         existing = sorted(name for name in os.listdir(folder.root) if name != MANIFEST)
     except OSError as exc:
@@ -61,7 +63,6 @@ def _clear(folder: OutputFolder, force: bool) -> None:
     if not folder.has_manifest():
         raise OutputDirError(f"输出目录 {folder.root} 有内容，但不是 jixiao batch 的输出目录（没有 {MANIFEST}）；"
                              "为免误删，请换一个新目录。")
-    folder.clear()
 
 
 def cell(value) -> str:
@@ -85,8 +86,9 @@ class CsvStream:
     def __init__(self, folder: OutputFolder, path: Path, header: list[str]):
         self.folder = folder
         self.path = path
-        folder.intend(path)  # a killed run's temporary file is then swept by the next --force
-        self.tmp = temporary_name(path)
+        tmp = temporary_name()
+        folder.intend(path, tmp)  # a killed run's temporary file is then swept by the next --force
+        self.tmp = path.with_name(tmp)
         try:
             self.fh = open(self.tmp, "x", encoding="utf-8-sig", newline="", errors="backslashreplace")
         except OSError as exc:

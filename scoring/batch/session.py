@@ -20,7 +20,8 @@ from .discover import Input
 from .outputs import ERROR_COLUMNS, OUR_FILES, RESULTS_DIR, SEVERITY_TEXT, CsvStream, prepare
 from .record import FAILED, IGNORED, FileRecord
 from .runner import records
-from .worker import DEFAULT_TIMEOUT, Job, quiet_gc
+from ..limits import DEFAULT_TIMEOUT
+from .worker import Job, quiet_gc
 
 MAX_CRASH_LOGS = 20
 

@@ -11,14 +11,14 @@ import json
 import os
 import signal
 import sys
-import threading
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..display import terminal_safe
+from ..limits import DEFAULT_TIMEOUT, TimeBudgetExceeded, time_budget
 from ..outputs import OutputError
-from . import DEFAULT_TIMEOUT
 from .discover import Input
 from .outputs import RESULTS_DIR
 from .record import IGNORED, FileRecord, failed_record, record_from_outcome
@@ -33,14 +33,6 @@ class Job:
     formats: tuple = ()          # extra renderings: pdf, xlsx, docx, html, md
     templates_dir: str | None = None
     timeout: float = DEFAULT_TIMEOUT
-
-
-class _Timeout(BaseException):
-    """Raised by the alarm when one file takes longer than the job's time budget."""
-
-
-def _alarm(signum, frame):
-    raise _Timeout()
 
 
 class Worker:
@@ -61,12 +53,12 @@ class Worker:
                 record.status = IGNORED
             return record
         try:
-            return self._guarded(item)
-        except _Timeout:  # also when the alarm goes off just as the file is done
-            return failed_record(item.name, "B906", seconds=_seconds(self.job.timeout))
+            with time_budget(self.job.timeout):
+                return self._guarded(item)
+        except TimeBudgetExceeded:  # also when the alarm goes off just as the file is done
+            return failed_record(item.name, "B906", seconds=format(self.job.timeout, "g"))
 
     def _guarded(self, item: Input) -> FileRecord:
-        armed = _arm(self.job.timeout)
         try:
             return self._process(item)
         except OutputError:
@@ -76,9 +68,6 @@ class Worker:
             record = failed_record(item.name, "B902", reason=detail[:200])
             record.crash = traceback.format_exc()
             return record
-        finally:
-            if armed:
-                signal.setitimer(signal.ITIMER_REAL, 0)
 
     def _process(self, item: Input) -> FileRecord:
         from ..lint import is_set_file
@@ -102,7 +91,8 @@ class Worker:
 
         written = []
         target = self.results / (item.stem + ".json")
-        text = json.dumps(to_json(outcome), ensure_ascii=False)  # no indent: the C encoder only runs without one
+        # No indent: the C encoder only runs without one.  Invisible characters as \u escapes: same data.
+        text = terminal_safe(json.dumps(to_json(outcome), ensure_ascii=False))
         self.folder.write(target, text.encode("utf-8"), durable=False, checked=True)
         written.append(target.relative_to(self.results.parent).as_posix())
         for fmt in self.job.formats:
@@ -119,19 +109,6 @@ class Worker:
         if self.job.formats:
             release_render_memory()
         return written
-
-
-def _arm(timeout: float) -> bool:
-    """Start the per-file alarm (main thread only: where workers and --jobs 1 run files)."""
-    if not timeout or threading.current_thread() is not threading.main_thread():
-        return False
-    signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
-    return True
-
-
-def _seconds(timeout: float) -> str:
-    return format(timeout, "g")
 
 
 # -- garbage collection ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..batch import DEFAULT_TIMEOUT
+from ..limits import DEFAULT_TIMEOUT
 from ..options import SET_OPTION, SETS_OPTION
 
 EXIT_OK, EXIT_DATA = 0, 1
@@ -53,7 +53,9 @@ def batch(paths, out_dir, jobs, render_to, force, templates_dir, timeout, set_di
     others = f"（其中 {len(inputs) - readable} 个不读取，原因见 results.csv 与 errors.csv）" if readable < len(inputs) else ""
     click.echo(f"共找到 {len(inputs)} 个文件{others}，使用 {min(jobs, max(readable, 1))} 个进程计分……", err=True)
     try:
-        with click.progressbar(length=len(inputs), label="计分", file=sys.stderr,
+        # The bar is our own text with click's cursor codes: straight to the terminal, not through the
+        # guard that shows control characters escaped (scoring.cli.main wraps the streams).
+        with click.progressbar(length=len(inputs), label="计分", file=getattr(sys.stderr, "wrapped", sys.stderr),
                                show_pos=True, width=30) as bar:
             outcome = run_batch(inputs, out, jobs=jobs, formats=formats, force=force, set_dirs=set_dirs,
                                 default_set=default_set, templates_dir=templates_dir, timeout=timeout,

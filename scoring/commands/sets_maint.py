@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..options import SETS_OPTION
+from ..options import SETS_OPTION, current_folder
 
 EXIT_OK, EXIT_DATA = 0, 1
 
@@ -91,7 +91,7 @@ def sets_new(base_id, new_id, name, region, output, set_dirs):
         validate_id(new_id, base_id, available_ids(set_dirs))
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from None
-    target = Path(output) if output else Path.cwd() / f"{new_id}.yaml"
+    target = Path(output) if output else current_folder() / f"{new_id}.yaml"
     if target.exists():
         raise click.UsageError(f"文件已存在：{target}；不会覆盖，请换一个文件名（-o）或先删除它。")
     if not target.parent.is_dir():

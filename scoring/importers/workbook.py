@@ -8,8 +8,14 @@ the zip checks what calamine would read:
 - the zip itself: entry count, and every XML part inflated here from its
   compressed bytes under a cap, each and in total; its real size and CRC must
   match the headers (a lying header cannot hide a zip bomb);
-- every sheet we will read: the bounding box of the cells that hold something,
-  found by scanning the sheet XML as it is decompressed, chunk by chunk;
+- every part that can be a sheet (any part holding `sheetData`, whatever its
+  name, so that no resolution of the workbook's links can reach an unchecked
+  one): the bounding box of the cells that hold something, with an XML parser
+  (quoting, spacing and namespace prefixes as calamine reads them; rows and
+  cells without an address counted the way calamine places them);
+- amplification: the sheets loaded times the largest sheet part, and the
+  characters of the shared strings the cells use (a 30 MB string used 100
+  times is 3 GB);
 - the cells calamine reads as empty although they are not: formulas without a
   cached result and error values (#DIV/0!), which the reader must report.
 
@@ -26,17 +32,18 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 MAX_ENTRIES = 2000
-MAX_PART_BYTES = 32 * 1024 * 1024      # one XML part, decompressed
-MAX_XML_BYTES = 64 * 1024 * 1024       # all XML parts together, decompressed
+MAX_PART_BYTES = 32 * 1024 * 1024      # one part, inflated
+MAX_TOTAL_BYTES = 100 * 1024 * 1024    # all parts together, inflated (pictures too)
+MAX_LOAD_BYTES = 64 * 1024 * 1024      # sheet XML calamine parses: sheets loaded x the largest sheet part
+MAX_SHEETS = 100                       # visible sheets loaded
+MAX_STRING_CHARS = 16 * 1024 * 1024    # characters of the shared strings the cells of a sheet use
 MAX_ROWS = 5000                        # rows of a sheet we read
 MAX_COLS = 256                         # columns (IV, the old Excel limit)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-_CELL = re.compile(rb'<c\s[^>]*?\br="([A-Za-z]+)([0-9]+)"[^>]*?(/?)>')
-_ANY_CELL = re.compile(rb"<c[\s/>]")
-_ROW_REF = re.compile(rb'<row\s[^>]*?\br="([0-9]+)"')
+_REF = re.compile(r"([A-Za-z]{1,9})([0-9]{1,12})$")
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
        "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
@@ -78,19 +85,22 @@ def read_workbook(data: bytes) -> Workbook:
         raise WorkbookError("I802", "文件设有打开密码，或是改了扩展名的旧版 .xls 文件")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         raise WorkbookError("I802", "不是有效的 .xlsx 文件（可能已损坏，或只是改了扩展名）") from None
     with archive:
         parts = _check_parts(archive, data)
-        sheets = _sheet_parts(archive, parts)
-        visible = [(name, part) for name, part, state in sheets if state == "visible"]
-        hidden = [name for name, _, state in sheets if state != "visible"]
-        special = {name: _scan_sheet(parts, name, part) for name, part in visible}
-    return Workbook(_load(data, [name for name, _ in visible], special), hidden)
+    sheets = _sheet_parts(parts)
+    visible = [(index, name, part) for index, (name, part, state) in enumerate(sheets) if state == "visible"]
+    hidden = [name for name, _, state in sheets if state != "visible"]
+    if len({name.casefold() for name, _, _ in sheets}) < len(sheets):
+        raise WorkbookError("I802", "工作簿中有同名的工作表（Excel 不允许这样，文件可能被人改过）")
+    titles = {part: name for name, part, _ in sheets if part}
+    special = _scan_sheets(parts, len(visible), titles)
+    return Workbook(_load(data, visible, special), hidden)
 
 
 def _check_parts(archive: zipfile.ZipFile, data: bytes) -> dict[str, bytes]:
-    """Every XML part, inflated here under the caps: the sizes in the zip headers are not trusted."""
+    """Every part, inflated here under the caps: the sizes in the zip headers are not trusted."""
     infos = archive.infolist()
     if len(infos) > MAX_ENTRIES:
         raise WorkbookError("I810", f"压缩包内有 {len(infos)} 个部件，超过上限 {MAX_ENTRIES} 个")
@@ -98,11 +108,11 @@ def _check_parts(archive: zipfile.ZipFile, data: bytes) -> dict[str, bytes]:
     total = 0
     for info in infos:
         name = info.filename
-        if not name.lower().endswith((".xml", ".rels")) or info.is_dir():
-            continue  # pictures, printer settings, VBA: calamine does not read them
-        if info.file_size > MAX_PART_BYTES or total + info.file_size > MAX_XML_BYTES:
+        if info.is_dir():
+            continue
+        if info.file_size > MAX_PART_BYTES or total + info.file_size > MAX_TOTAL_BYTES:
             raise _too_big(name)
-        content = _inflate(data, info, min(MAX_PART_BYTES, MAX_XML_BYTES - total))
+        content = _inflate(data, info, min(MAX_PART_BYTES, MAX_TOTAL_BYTES - total))
         total += len(content)
         parts[name] = content
     return parts
@@ -147,20 +157,27 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, limit: int) -> bytes:
 
 def _too_big(part: str) -> WorkbookError:
     return WorkbookError("I810", f"部件 {part} 解压后超过 {MAX_PART_BYTES // 1024 // 1024} MB"
-                                 f"（全部 XML 部件合计上限 {MAX_XML_BYTES // 1024 // 1024} MB），可能是压缩炸弹")
+                                 f"（全部部件合计上限 {MAX_TOTAL_BYTES // 1024 // 1024} MB），可能是压缩炸弹")
 
 
 def _xml(parts: dict[str, bytes], name: str):
     raw = parts.get(name)
     if raw is None:
         return None
+    _no_doctype(raw, f"部件 {name}")
     try:
         return ElementTree.fromstring(raw)
     except ElementTree.ParseError:
         raise WorkbookError("I802", f"部件 {name} 不是有效的 XML（文件可能已损坏）") from None
 
 
-def _sheet_parts(archive: zipfile.ZipFile, parts: dict[str, bytes]) -> list[tuple[str, str | None, str]]:
+def _no_doctype(raw: bytes, name: str) -> None:
+    """Office XML never declares a DTD: one that does is an entity-expansion attack."""
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+        raise WorkbookError("I802", f"{name}含有 DTD 声明，不是 Excel 保存的文件（可能被人改过）")
+
+
+def _sheet_parts(parts: dict[str, bytes]) -> list[tuple[str, str | None, str]]:
     """(name, part path, state) of every sheet, in workbook order."""
     book = _xml(parts, "xl/workbook.xml")
     if book is None:
@@ -190,67 +207,169 @@ def _normalise(path: str) -> str:
     return "/".join(out)
 
 
-def _number(digits: bytes) -> int:
+def _scan_sheets(parts: dict[str, bytes], loaded: int, titles: dict[str, str]) -> dict[str, dict]:
+    """Check every part that can be a sheet; return the special cells of each, by part name.
+
+    Which part calamine reads for a sheet is its own resolution of the workbook's links: every
+    candidate is checked, so none can slip past, and the amplification bound assumes the
+    worst (each loaded sheet is the largest candidate)."""
+    candidates = {name: raw for name, raw in parts.items() if b"sheetData" in raw}
+    largest = max(map(len, candidates.values()), default=0)
+    if loaded > MAX_SHEETS:
+        raise WorkbookError("I810", f"可见的工作表有 {loaded} 张，超过上限 {MAX_SHEETS} 张")
+    if loaded * largest > MAX_LOAD_BYTES:
+        raise WorkbookError("I810", f"{loaded} 张工作表、最大的工作表 {largest // 1024} KB，合计超过 "
+                                    f"{MAX_LOAD_BYTES // 1024 // 1024} MB")
+    strings = _shared_string_lengths(parts)
+    shown = {part: f"工作表「{titles[part]}」" if part in titles else f"部件 {part}" for part in candidates}
+    return {part: _scan_sheet(raw, shown[part], titles.get(part), strings) for part, raw in candidates.items()}
+
+
+def _shared_string_lengths(parts: dict[str, bytes]) -> list[int]:
+    """The length of each shared string, the longest wherever several parts could be the table."""
+    lengths: list[int] = []
+    for name, raw in parts.items():
+        if b"<sst" not in raw and b":sst" not in raw:
+            continue
+        found: list[int] = []
+        depth = {"si": 0}
+
+        def start(tag, attrs):
+            if tag.rpartition(" ")[2] == "si":
+                depth["si"] += 1
+                found.append(0)
+
+        def end(tag):
+            if tag.rpartition(" ")[2] == "si":
+                depth["si"] -= 1
+
+        def text(data):
+            if depth["si"] > 0:
+                found[-1] += len(data)
+
+        _parse(raw, f"部件 {name}", start, end, text)
+        if len(found) > len(lengths):
+            lengths.extend([0] * (len(found) - len(lengths)))
+        for index, length in enumerate(found):
+            if length > lengths[index]:
+                lengths[index] = length
+    return lengths
+
+
+def _parse(raw: bytes, name: str, start, end, text) -> None:
+    """Parse `raw` with expat (no DTD, so no entities); `name` names the part in messages."""
+    _no_doctype(raw, name)
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
+    parser.buffer_text = True
+    try:
+        parser.Parse(raw, True)
+    except expat.ExpatError:
+        raise WorkbookError("I802", f"{name}不是有效的 XML（文件可能已损坏）") from None
+
+
+class _SheetScan:
+    """One pass over a sheet part with expat: the box of the cells that hold something, the shared-string
+    characters they use, and the cells calamine reads as empty although they are not."""
+
+    def __init__(self, strings: list[int]):
+        self.strings = strings
+        self.row = self.col = 0
+        self.max_row = self.max_col = 0
+        self.chars = 0
+        self.special: dict[tuple[int, int], tuple[str, str]] = {}
+        self.cell: tuple[int, int] | None = None
+        self.kind = "n"
+        self.value: list[str] | None = None
+        self.formula: list[str] | None = None
+        self.collect: list[str] | None = None
+
+    def start(self, tag, attrs):
+        local = tag.rpartition(" ")[2]
+        if local == "c":
+            self.col += 1
+            rows, cols = [self.row], [self.col]
+            for key, value in attrs.items():  # `r` with any prefix: count every reading of the address
+                if key.rpartition(" ")[2] == "r":
+                    match = _REF.match(value.strip())
+                    if match is None:
+                        continue
+                    rows.append(_bounded(match.group(2)))
+                    cols.append(_column_number(match.group(1)))
+                elif key.rpartition(" ")[2] == "t":
+                    self.kind = value.strip()
+            self.cell = (max(rows), max(cols))
+            self.col = max(cols)
+            self.value = self.formula = None
+        elif local == "row":
+            self.row += 1
+            self.col = 0
+            for key, value in attrs.items():
+                if key.rpartition(" ")[2] == "r" and value.strip().isdigit():
+                    self.row = max(self.row, _bounded(value.strip()))
+        elif self.cell is not None and local in ("v", "is"):
+            self.value = self.value if self.value is not None else []
+            self.collect = self.value
+        elif self.cell is not None and local == "f":
+            self.formula = []
+            self.collect = self.formula
+
+    def end(self, tag):
+        local = tag.rpartition(" ")[2]
+        if local in ("v", "is", "f", "t"):
+            self.collect = None
+        elif local == "c" and self.cell is not None:
+            self._finish()
+            self.cell, self.kind = None, "n"
+
+    def text(self, data):
+        if self.collect is not None:
+            self.collect.append(data)
+
+    def _finish(self) -> None:
+        value = "".join(self.value) if self.value is not None else None
+        if value is not None or self.formula is not None:
+            row, col = self.cell
+            self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
+        if self.kind == "e":
+            self.special[self.cell] = ("error", (value or "").strip() or "#N/A")
+        elif self.formula is not None and not (value or "").strip():
+            self.special[self.cell] = ("formula", "=" + "".join(self.formula))
+        elif self.kind == "s" and value is not None:
+            index = value.strip()
+            if index.isdigit() and len(index) < 10 and int(index) < len(self.strings):
+                self.chars += self.strings[int(index)]
+
+
+def _bounded(digits: str) -> int:
     return int(digits) if len(digits) <= 9 else 10**9  # int() of thousands of digits is refused by Python
 
 
-def _column_number(letters: bytes) -> int:
+def _column_number(letters: str) -> int:
     if len(letters) > 4:
         return 10**9
     number = 0
-    for ch in letters:
-        number = number * 26 + (ch & 0xDF) - 64  # & 0xDF: upper case
+    for ch in letters.upper():
+        number = number * 26 + ord(ch) - 64
     return number
 
 
-def _scan_sheet(parts: dict[str, bytes], name: str, part: str | None) -> dict[tuple[int, int], tuple[str, str]]:
-    """Check the sheet's cell box against the caps; return its formula-without-result and error cells."""
-    raw = parts.get(part or "")
-    if raw is None:
-        return {}  # a chart sheet or a missing part: calamine gives no cells either
-    # Distinct row numbers and column letters only: a sheet has hundreds of cells but a few dozen of each.
-    cells = _CELL.findall(raw)
-    max_row = max((_number(d) for d in {d for _, d, closed in cells if not closed}), default=0)
-    max_col = max((_column_number(c) for c in {c for c, _, closed in cells if not closed}), default=0)
-    if len(_ANY_CELL.findall(raw)) > len(cells):
-        # Cells without an address follow each other: the counts bound the box.
-        rows = [_number(r) for r in _ROW_REF.findall(raw)]
-        max_row = max([max_row, len(rows), *rows])
-        max_col = max(max_col, raw.count(b"<c"))
-    if max_row > MAX_ROWS:
-        raise WorkbookError("I810", f"工作表「{name}」有内容的行到第 {max_row} 行，超过上限 {MAX_ROWS} 行", name)
-    if max_col > MAX_COLS:
-        raise WorkbookError("I810", f"工作表「{name}」有内容的列到第 {max_col} 列，超过上限 {MAX_COLS} 列", name)
-    maybe_special = b"<f>" in raw or b"<f " in raw or b"<f/" in raw or b't="e"' in raw
-    return _special_cells(raw) if maybe_special else {}
+def _scan_sheet(raw: bytes, shown: str, sheet: str | None, strings: list[int]) -> dict:
+    """Check one sheet part against the caps; return its formula-without-result and error cells."""
+    scan = _SheetScan(strings)
+    _parse(raw, shown, scan.start, scan.end, scan.text)
+    if scan.max_row > MAX_ROWS:
+        raise WorkbookError("I810", f"{shown}有内容的行到第 {scan.max_row} 行，超过上限 {MAX_ROWS} 行", sheet)
+    if scan.max_col > MAX_COLS:
+        raise WorkbookError("I810", f"{shown}有内容的列到第 {scan.max_col} 列，超过上限 {MAX_COLS} 列", sheet)
+    if scan.chars > MAX_STRING_CHARS:
+        raise WorkbookError("I810", f"{shown}的单元格共用了 {scan.chars} 个字的共享文字，超过上限 {MAX_STRING_CHARS} 个字",
+                            sheet)
+    return scan.special
 
 
-_WHOLE_CELL = re.compile(rb'<c\s([^>]*?)\br="([A-Za-z]+)([0-9]+)"([^>]*?)(?<!/)>(.*?)</c>', re.DOTALL)
-_FORMULA = re.compile(rb"<f(?:\s[^>]*)?>(.*?)</f>|<f\s[^>]*/>", re.DOTALL)
-_VALUE = re.compile(rb"<v>(.*?)</v>", re.DOTALL)
-
-
-def _special_cells(raw: bytes) -> dict[tuple[int, int], tuple[str, str]]:
-    """Formula cells without a cached result, and error cells: calamine reads both as empty."""
-    from html import unescape
-
-    found = {}
-    for match in _WHOLE_CELL.finditer(raw):
-        attrs, body = match.group(1) + match.group(4), match.group(5)
-        position = (_number(match.group(3)), _column_number(match.group(2)))
-        value = _VALUE.search(body)
-        text = unescape(value.group(1).decode("utf-8", "replace")) if value else ""
-        if b't="e"' in attrs:
-            found[position] = ("error", text or "#N/A")
-            continue
-        formula = _FORMULA.search(body)
-        if formula is not None and not text:
-            body_text = formula.group(1) or b""
-            found[position] = ("formula", "=" + unescape(body_text.decode("utf-8", "replace")))
-    return found
-
-
-def _load(data: bytes, names: list[str], special: dict) -> list[Sheet]:
+def _load(data: bytes, visible: list[tuple[int, str, str | None]], special: dict) -> list[Sheet]:
+    """The visible sheets, by their place in the workbook; calamine must agree on each name and that it is visible."""
     import python_calamine
 
     try:
@@ -261,12 +380,16 @@ def _load(data: bytes, names: list[str], special: dict) -> list[Sheet]:
         raise WorkbookError("I802", _calamine_reason(exc)) from None
     sheets = []
     with book:
-        for name in names:
+        described = book.sheets_metadata
+        for index, name, part in visible:
+            if index >= len(described) or described[index].name != name \
+                    or described[index].visible != python_calamine.SheetVisibleEnum.Visible:
+                raise WorkbookError("I802", "工作簿的工作表清单前后不一致（文件可能被人改过）")
             try:
-                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=MAX_ROWS)
+                rows = book.get_sheet_by_index(index).to_python(skip_empty_area=False, nrows=MAX_ROWS)
             except Exception as exc:
                 raise WorkbookError("I802", _calamine_reason(exc), name) from None
-            sheets.append(Sheet(name, rows, special.get(name, {})))
+            sheets.append(Sheet(name, rows, special.get(part or "", {})))
     return sheets
 
 

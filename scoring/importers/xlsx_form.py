@@ -343,8 +343,8 @@ def _convert(value: Any, numeric: bool, where: Where, diags: Diagnostics) -> Any
         return "是" if value else "否"
     if isinstance(value, float):
         # A binary float's shortest repr is the number as typed; whole numbers lose the ".0" Excel never shows.
-        if not math.isfinite(value):
-            return str(value)
+        if not math.isfinite(value):  # a number beyond what a float holds: the limits stage says so (V510)
+            return Decimal("-Infinity") if value < 0 else Decimal("Infinity")
         if value.is_integer() and abs(value) < 1e15:
             return Decimal(int(value))
         return Decimal(repr(value))

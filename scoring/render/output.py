@@ -83,12 +83,12 @@ class Written:
     error: str = ""
 
 
-def output_path(source: Path, fmt: str, target: Path | None, single: bool) -> Path:
-    """Where one rendering goes: `-o` as a file (one input, one format, matching suffix) or a folder."""
+def output_path(source: Path, fmt: str, target: Path | None, single: bool, default_folder: Path) -> Path:
+    """Where one rendering goes: `-o` as a file (one input, one format, matching suffix) or a folder;
+    without -o, `default_folder` (the working folder)."""
     if target is not None and single and target.suffix.lower() == f".{fmt}":
         return target
-    folder = target if target is not None else Path.cwd()
-    return folder / f"{source.stem}.{fmt}"
+    return (target if target is not None else default_folder) / f"{source.stem}.{fmt}"
 
 
 def render_to_files(outcome: FileOutcome, formats: list[str], paths: list[Path], folder: OutputFolder,

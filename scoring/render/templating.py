@@ -36,7 +36,11 @@ def _environment(kind: str, override_dir: str | None):
     import jinja2
 
     dirs = ([str(override_dir)] if override_dir else []) + [str(resources.data_path("templates"))]
-    env = jinja2.Environment(
+    # A bureau's templates are not our code: they run sandboxed (no `__globals__`, no `os.popen`).
+    kind_of_env = jinja2.Environment
+    if override_dir:
+        from jinja2.sandbox import ImmutableSandboxedEnvironment as kind_of_env
+    env = kind_of_env(
         loader=jinja2.FileSystemLoader(dirs),
         undefined=jinja2.StrictUndefined,
         autoescape=(kind == "html"),
@@ -62,6 +66,8 @@ def render_template(kind: str, name: str, override_dir, **context) -> str:
         raise RenderError(f"找不到模板「{exc.name}」") from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"模板「{exc.filename or name}」第 {exc.lineno} 行语法错误：{exc.message}") from None
+    except jinja2.exceptions.SecurityError:
+        raise RenderError(f"模板「{name}」试图访问模板不允许使用的内容（如程序内部的属性），已拒绝") from None
 
 
 def render_markdown(report: Report, override_dir=None) -> str:
