@@ -49,11 +49,32 @@ def check_limits(doc: Document, diags: Diagnostics) -> bool:
     from .paths import where
 
     before = len(diags)
-    _walk(doc, doc.data, (), diags)
+    if _suspect(doc.data):  # the usual table: one flat pass finds nothing, no paths are built
+        _walk(doc, doc.data, (), diags)
     rows = _row_count(doc.data)
     if rows > MAX_ROWS:
         diags.add("R311", where(doc, ("indicators",)), count=rows, limit=MAX_ROWS)
     return len(diags) == before
+
+
+def _suspect(data) -> bool:
+    """Whether any number is out of range or any text holds a long number (anywhere: the walk then
+    decides which texts are value cells).  A loop over the values and one regex over the joined texts."""
+    texts: list[str] = []
+    stack = [data]
+    pop, push, add = stack.pop, stack.extend, texts.append
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is dict:
+            push(node.values())
+        elif kind is list:
+            push(node)
+        elif kind is str:
+            add(node)
+        elif kind is Decimal and not in_range(node):
+            return True
+    return _LONG_NUMBER.search("\x00".join(texts)) is not None
 
 
 def _walk(doc: Document, node, path: tuple, diags: Diagnostics) -> None:
