@@ -171,7 +171,7 @@ def _formats(value: str, option: str = "--to") -> list[str]:
               help="输出目录（默认当前目录）；只有一个输入和一种格式时也可以是文件名。")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="单位或财政局自己的模板目录，优先于内置模板（在沙箱中运行）。")
-@click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
+@click.option("--timeout", type=click.IntRange(1, 86400), default=DEFAULT_TIMEOUT, show_default=True,
               help="每个文件生成附件的时限（秒）。")
 @SETS_OPTION
 @SET_OPTION

@@ -136,10 +136,17 @@ _NAME_ESCAPES = re.compile(_class(_RANGES)[:-1] + "\n\t]")
 
 
 def escaped_name(text: str) -> str:
-    """A file name shown unambiguously: every invisible character, LF and TAB as `\u000a`-style escapes."""
-    if _NAME_ESCAPES.search(text) is None:
+    """A file name shown unambiguously: an undecodable byte (kept by surrogateescape) as `\\xff`, every
+    invisible character, LF and TAB as `\\u000a`-style escapes, and a backslash doubled, so a name
+    holding a literal `\\xff` is told apart from one holding the byte."""
+    if _NAME_ESCAPES.search(text) is None and "\\" not in text:
         return text
-    return _NAME_ESCAPES.sub(lambda m: _escape(m.group()), text)
+    return _NAME_ESCAPES.sub(_escaped_in_name, text.replace("\\", "\\\\"))
+
+
+def _escaped_in_name(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else _escape(match.group())
 
 
 def replace_invisible(text: str, by: str = "_") -> str:

@@ -118,10 +118,12 @@ def _report(doc: Document, path: tuple, raw: str, diags: Diagnostics) -> None:
 
 
 def _row_count(data) -> int:
+    """Rows over the table and its goal blocks; the data may be anything (the schema runs beside this)."""
     if not isinstance(data, dict):
         return 0
-    rows = len(data.get("indicators") or []) if isinstance(data.get("indicators"), list) else 0
-    for goal in data.get("goals") or []:
+    rows = len(data["indicators"]) if isinstance(data.get("indicators"), list) else 0
+    goals = data.get("goals")
+    for goal in goals if isinstance(goals, list) else ():
         if isinstance(goal, dict) and isinstance(goal.get("indicators"), list):
             rows += len(goal["indicators"])
     return rows

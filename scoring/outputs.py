@@ -32,6 +32,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import stat
 from collections import OrderedDict
 from pathlib import Path
@@ -39,7 +40,7 @@ from pathlib import Path
 from .fileio import kind_of, os_reason
 
 MANIFEST = ".jixiao-manifest"
-MAX_MANIFEST_BYTES = 256 * 1024 * 1024
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # 100,000 results written twice take about 30 MB
 MAX_OUTPUT_BYTES = 1024 * 1024 * 1024  # nothing jixiao writes is this big: a larger file is not ours
 _OPEN_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -65,6 +66,10 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_OUR_LINE = re.compile(rb'^\{"name": "[^\n]{1,4000}$', re.MULTILINE)
+_TEMPORARY = re.compile(r"\.jx\d{1,10}-\d{1,12}\.tmp")
+
+
 def temporary_name() -> str:
     """A short name (a long output name must still fit the file-name limit) unique to this process and write."""
     return f".jx{os.getpid()}-{next(_COUNTER)}.tmp"
@@ -73,11 +78,18 @@ def temporary_name() -> str:
 class OutputFolder:
     """A folder jixiao writes into; see the module docstring.  Use as a context manager (it locks)."""
 
-    def __init__(self, root: Path | str, inputs=(), lock: bool = True):
+    def __init__(self, root: Path | str, inputs=(), lock: bool = True, root_fd: int | None = None):
+        """`root_fd`: the root as another OutputFolder opened it (a batch worker forked from the parent that
+        holds the lock): the same folder, whatever its path leads to by now."""
         self.root = Path(root)
         self.inputs = [os.path.realpath(p) for p in inputs]
         self._lock = lock
         self._root_fd: int | None = None
+        if root_fd is not None:
+            try:  # "." of that folder: a new open description (a dup would share, and hold, the parent's lock)
+                self._root_fd = os.open(".", _OPEN_DIR, dir_fd=root_fd)
+            except OSError:  # not inherited (a spawned worker): open the path
+                self._root_fd = None
         self._locked = False
         self._folders: OrderedDict[str, int] = OrderedDict()  # relative folder -> open descriptor
         self._journal = None
@@ -109,6 +121,10 @@ class OutputFolder:
         if self._root_fd is not None:
             os.close(self._root_fd)  # closing the descriptor releases the lock
             self._root_fd = None
+
+    def root_fd(self) -> int:
+        """The open root folder (for workers to share)."""
+        return self._root()
 
     def _root(self) -> int:
         if self._root_fd is None:
@@ -145,15 +161,15 @@ class OutputFolder:
         absolute path) is ignored, and the manifest must be a regular file, not a link."""
         if self._records is None:
             self._records, self._temps = {}, set()
-            for line in self._read_manifest().splitlines():
+            for match in _OUR_LINE.finditer(self._read_manifest()):  # only lines shaped as we write them
                 try:
-                    entry = json.loads(line)
+                    entry = json.loads(match.group(0))
                     name, sha, tmp = entry["name"], entry.get("sha256") or "", entry.get("tmp") or ""
-                except (ValueError, KeyError, TypeError, AttributeError):
-                    continue  # a line cut by a crash
+                except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+                    continue  # a line cut by a crash, or not ours
                 if isinstance(name, str) and isinstance(sha, str) and _valid_name(name):
                     self._records.setdefault(name, set()).add(sha)
-                if isinstance(tmp, str) and _valid_name(tmp):
+                if isinstance(tmp, str) and _valid_name(tmp) and _TEMPORARY.fullmatch(tmp.rpartition("/")[2]):
                     self._temps.add(tmp)
         return self._records
 
@@ -166,7 +182,7 @@ class OutputFolder:
             raise self._bad_manifest(exc) from None
         try:
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MANIFEST_BYTES:
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MANIFEST_BYTES or info.st_nlink > 1:
                 raise self._bad_manifest(None)
             return os.read(fd, MAX_MANIFEST_BYTES)
         except OSError as exc:
@@ -176,7 +192,7 @@ class OutputFolder:
 
     def _bad_manifest(self, exc: OSError | None) -> OutputError:
         if exc is None or exc.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
-            return OutputError(f"{self.manifest} 不是 jixiao 写的清单（是符号链接、管道、文件夹，或大得异常）；"
+            return OutputError(f"{self.manifest} 不是 jixiao 写的清单（是符号链接、硬链接、管道、文件夹，或大得异常）；"
                                "为免误写误删，请换一个输出文件夹。", usage=True)
         return environment_error("读取", self.manifest, exc)
 
@@ -190,7 +206,8 @@ class OutputFolder:
                 if exc.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
                     raise self._bad_manifest(exc) from None
                 raise
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:  # a hard link would make us append elsewhere
                 os.close(fd)
                 raise self._bad_manifest(None)
             self._journal = os.fdopen(fd, "a", encoding="utf-8")
@@ -352,26 +369,28 @@ class OutputFolder:
         else:  # pragma: no cover - platforms without *at() calls
             atomic_replace(path, data, durable=durable)
 
-    def intend(self, path: Path, tmp: str) -> None:
-        """Record that `tmp` (a temporary name in `path`'s folder) is about to be streamed to `path`."""
+    def stream(self, path: Path) -> "Stream":
+        """A temporary file to write `path` bit by bit (a CSV of a whole batch), recorded before it exists."""
         rel = self.relative(path)
-        folder = rel.rpartition("/")[0]
+        folder, _, name = rel.rpartition("/")
+        tmp = temporary_name()
         try:
             self._record(rel, "", f"{folder}/{tmp}" if folder else tmp)
+            fd = self._folder(folder)
+            handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | os.O_CLOEXEC, 0o666, dir_fd=fd)
         except OSError as exc:
             raise environment_error("写入", path, exc) from None
+        return Stream(self, path, rel, fd, tmp, name, handle)
 
-    def wrote(self, path: Path) -> None:
-        """Record the content of a file just streamed into place."""
+    def read(self, path: Path) -> bytes:
+        """A file of ours, read through the open folders (never through a link swapped in since)."""
+        folder, _, name = self.relative(path).rpartition("/")
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            fd = os.open(name, os.O_RDONLY | _NOFOLLOW | os.O_CLOEXEC, dir_fd=self._folder(folder))
+            with os.fdopen(fd, "rb") as fh:
+                return fh.read()
         except OSError as exc:
             raise environment_error("读取", path, exc) from None
-        try:
-            self._record(self.relative(path), digest(data))
-        except OSError as exc:
-            raise environment_error("写入", path, exc) from None
 
     # -- clearing -------------------------------------------------------------------------
 
@@ -463,11 +482,44 @@ class OutputFolder:
                    shown=self.manifest)
 
 
+class Stream:
+    """A temporary file in an output folder, renamed into place by `commit()` (see OutputFolder.stream)."""
+
+    def __init__(self, folder: OutputFolder, path: Path, rel: str, folder_fd: int, tmp: str, name: str, handle: int):
+        self.folder, self.path, self.rel = folder, path, rel
+        self._fd, self._tmp, self._name = folder_fd, tmp, name
+        self.file = os.fdopen(handle, "w", encoding="utf-8-sig", newline="", errors="backslashreplace")
+
+    def commit(self) -> None:
+        try:
+            self.file.close()
+            os.rename(self._tmp, self._name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
+        except OSError as exc:
+            self.discard()
+            raise environment_error("写入", self.path, exc) from None
+        data = self.folder.read(self.path)
+        try:
+            self.folder._record(self.rel, digest(data))
+        except OSError as exc:
+            raise environment_error("写入", self.path, exc) from None
+
+    def discard(self) -> None:
+        try:
+            self.file.close()
+        except OSError:
+            pass
+        _unlink_quietly(self._tmp, self._fd)
+
+
 def _valid_name(name: str) -> bool:
     """A manifest name: relative, with /, no `..`, no empty part, nothing a file name cannot hold."""
-    if not name or name.startswith("/") or "\0" in name or "\\" in name or ":" in name[:2]:
+    if not name or name.startswith("/") or "\0" in name or "\\" in name or ":" in name[:2] or len(name) > 4000:
         return False
-    return all(part not in ("", ".", "..") for part in name.split("/"))
+    try:
+        name.encode("utf-8")  # a lone surrogate from a crafted \ud800 names no file we wrote
+    except UnicodeEncodeError:
+        return False
+    return all(part not in ("", ".", "..") and len(part.encode("utf-8")) <= 255 for part in name.split("/"))
 
 
 def replace_at(folder_fd: int, tmp: str, name: str, data: bytes, *, durable: bool, shown: Path) -> None:

@@ -19,6 +19,7 @@ import stat
 import subprocess
 import sys
 import time
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -897,3 +898,128 @@ def test_a_bureau_template_runs_sandboxed(tmp_path):
     result = run("render", SHANXI, "--to", "md", "-o", tmp_path / "out", "--templates", templates)
     assert result.exit_code == 1 and "不允许" in result.output
     assert not (ROOT / "PWNED").exists() and not (tmp_path / "PWNED").exists()
+
+
+# -- 11. a third round (crafted workbooks calamine reads differently, manifests, names) -----------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind, cells", [
+    ("unparsable index", b'<c r="A%d" t="s"><v>x</v></c>'),
+    ("prefixed type", b'<c r="A%d" t="s" x:t="str"><v>0</v></c>'),
+])
+def test_shared_strings_are_counted_however_the_cells_point_at_them(tmp_path, kind, cells):
+    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
+           + b"x" * (1024 * 1024) + b"</t></si></sst>")
+    rows = b"".join(b'<row r="%d">' % i + cells % i + b"</row>" for i in range(1, 61))
+    path = tmp_path / "sst.xlsx"
+    _crafted(path, _SHEET % rows, extra={"xl/sharedStrings.xml": sst})
+    result = bounded(["score", path], cwd=tmp_path, timeout=30)
+    assert result.returncode == 1 and "I810" in result.stdout + result.stderr
+    assert result.elapsed < 10
+
+
+@pytest.mark.parametrize("address", ["UKHMJBKFKZ1", "A9071029380172", "A²"])
+def test_addresses_calamine_would_wrap_are_refused(tmp_path, address):
+    path = tmp_path / "wrap.xlsx"
+    _crafted(path, _SHEET % f'<row><c r="{address}"><v>1</v></c></row>'.encode())
+    result = run("score", path)
+    assert result.exit_code == 1 and "I810" in result.output and "地址无效" in result.output
+
+
+def test_styles_that_would_keep_calamine_busy_are_refused(tmp_path):
+    styles = (b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1">'
+              b'<numFmt numFmtId="164" formatCode="' + b"0" * 20000 + b'"/></numFmts><cellXfs>'
+              + b'<xf numFmtId="164"/>' * 1000 + b"</cellXfs></styleSheet>")
+    path = tmp_path / "styles.xlsx"
+    _crafted(path, extra={"xl/styles2.xml": styles})
+    result = run("score", path)
+    assert result.exit_code == 1 and "I810" in result.output and "样式" in result.output
+
+
+def test_a_part_in_another_encoding_is_refused(tmp_path):
+    path = tmp_path / "gbk.xlsx"
+    _crafted(path, b'<?xml version="1.0" encoding="GBK"?>' + _SHEET % b"")
+    result = run("score", path)
+    assert result.exit_code == 1 and "I802" in result.output and "编码" in result.output
+
+
+def test_crafted_manifest_lines_never_remove_what_is_not_a_temporary_of_ours(tmp_path):
+    out = tmp_path / "out"
+    assert run("batch", SHANXI, "-o", out).exit_code == 0
+    note = out / "审核意见.docx"
+    note.write_text("x", encoding="utf-8")
+    edited = out / "results" / "old" / "c.json"
+    edited.parent.mkdir()
+    edited.write_text("{}", encoding="utf-8")
+    lines = [{"name": "x", "tmp": "审核意见.docx"}, {"name": "results/old/c.json", "sha256": "0", "tmp": "results/old/c.json"},
+             {"name": "a\ud800b", "sha256": "x"}, {"name": "y", "tmp": "." + "j" * 300 + ".tmp"}]
+    with open(out / ".jixiao-manifest", "a", encoding="utf-8") as fh:
+        for line in lines:
+            fh.write(json.dumps(line) + "\n")
+        fh.write('{"name": ' + "[" * 100000 + "]" * 100000 + "}\n")
+    result = run("batch", SHANXI, "-o", out, "--force")
+    assert result.exit_code == 0, result.output
+    assert note.exists() and edited.exists()
+
+
+def test_a_hard_linked_manifest_is_refused(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("原样\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    os.link(outside, out / ".jixiao-manifest")
+    result = run("render", SHANXI, "--to", "md", "-o", out)
+    assert result.exit_code == 2 and "硬链接" in result.output
+    assert outside.read_text(encoding="utf-8") == "原样\n"
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e308", "0"])
+def test_a_timeout_out_of_range_is_a_usage_error(tmp_path, value):
+    assert run("batch", SHANXI, "-o", tmp_path / "out", "--timeout", value).exit_code == 2
+    assert run("render", SHANXI, "-o", tmp_path / "r", "--timeout", value).exit_code == 2
+
+
+def test_names_that_look_alike_are_shown_and_written_apart(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in (os.fsdecode(b"bad\xff\xfe.yaml"), "bad\\xff\\xfe.yaml", "\u00e9.yaml", "e\u0301.yaml"):
+        (folder / name).write_bytes(SHANXI.read_bytes())
+    out = tmp_path / "out"
+    run("batch", folder, "-o", out, "--jobs", "1")
+    shown = [Path(r["文件"]).name for r in read_rows(out / "results.csv")]
+    assert len(set(shown)) == 4
+    written = [p.name for p in (out / "results").rglob("*.json")]
+    assert len({unicodedata.normalize("NFC", n).casefold() for n in written}) == 4
+
+
+@pytest.mark.slow
+def test_a_chunk_stuck_where_the_alarm_cannot_reach_is_killed(tmp_path, monkeypatch):
+    """A file that blocks the worker's alarm (as native code does): the parent kills the worker at the deadline,
+    finds the file, reports it (B906) and scores the rest."""
+    from scoring.batch import runner
+    from scoring.batch import worker as worker_module
+    from scoring.batch.discover import discover
+    from scoring.batch.session import run_batch
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SHANXI, folder / "a.yaml")
+    shutil.copy(HUBEI, folder / "b.yaml")
+    real = worker_module.Worker._process
+
+    def stuck(self, item):
+        if item.name.endswith("a.yaml"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(60)
+        return real(self, item)
+
+    monkeypatch.setattr(worker_module.Worker, "_process", stuck)
+    monkeypatch.setattr(runner, "GRACE", 1)
+    started = time.monotonic()
+    out = tmp_path / "out"
+    problems = []
+    run_batch(discover([str(folder)], out), out, jobs=2, timeout=1,
+              progress=lambda record: problems.extend((record.file, d.code) for d in record.problems))
+    assert time.monotonic() - started < 30
+    assert [code for file, code in problems if file.endswith("a.yaml")] == ["B906"]
+    assert [r["状态"] for r in read_rows(out / "results.csv")] == ["未能计分", "已计分"]

@@ -12,6 +12,7 @@ that no other input shares.
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def shown(path: str) -> str:
             try:
                 parts.append(part.decode("gb18030"))
             except UnicodeDecodeError:
-                parts.append(part.decode("utf-8", "backslashreplace"))
+                parts.append(part.decode("utf-8", "surrogateescape"))  # escaped below as \\xNN
     return escaped_name("/".join(parts))
 
 
@@ -173,6 +174,7 @@ def _sort_key(name: str):
 # like a folder that holds other results.
 _OUTPUT_SUFFIXES = (".json", ".html", ".pdf", ".xlsx", ".docx", ".md")
 _MAX_PART_BYTES = 200  # file-name limit 255, less the longest suffix, a "-NN" and room to spare
+_MAX_STEM_BYTES = 1024  # a path under OUTDIR/results must stay well within PATH_MAX (4096)
 
 
 def _with_stems(items: list[tuple]) -> list[Input]:
@@ -182,8 +184,7 @@ def _with_stems(items: list[tuple]) -> list[Input]:
     counts: dict[str, int] = {}
     for stem in stems:
         counts[stem] = counts.get(stem, 0) + 1
-    folders = {stem.rsplit("/", depth)[0].casefold() for stem in stems if stem
-               for depth in range(1, stem.count("/") + 1)}
+    folders = {_key(stem.rsplit("/", depth)[0]) for stem in stems if stem for depth in range(1, stem.count("/") + 1)}
     taken: set[str] = set()
     inputs = []
     for (path, name, rel, skip), stem in zip(items, stems):
@@ -191,13 +192,18 @@ def _with_stems(items: list[tuple]) -> list[Input]:
             if counts[stem] > 1:
                 stem = stem + "." + os.path.splitext(rel)[1].lstrip(".").lower()
             unique, n = stem, 1
-            while unique.casefold() in taken or any((unique + s).casefold() in folders for s in _OUTPUT_SUFFIXES):
+            while _key(unique) in taken or any(_key(unique + s) in folders for s in _OUTPUT_SUFFIXES):
                 n += 1
                 unique = f"{stem}-{n}"
-            taken.add(unique.casefold())
+            taken.add(_key(unique))
             stem = unique
         inputs.append(Input(path=path, name=name, stem=stem, skip=skip))
     return inputs
+
+
+def _key(name: str) -> str:
+    """Names a case- or normalization-insensitive file system (Windows, macOS) would take as one."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _safe_stem(rel: str) -> str:
@@ -211,7 +217,14 @@ def _safe_stem(rel: str) -> str:
     stem, suffix = os.path.splitext(parts[-1])
     if is_supported(parts[-1]) and stem:
         parts[-1] = stem
-    return "/".join(_fit(p) for p in parts)
+    parts = [_fit(p) for p in parts]
+    if len("/".join(parts).encode("utf-8", "surrogateescape")) > _MAX_STEM_BYTES and len(parts) > 2:
+        # A tree too deep for a path: the folders between the first and the last become one digest.
+        import hashlib
+
+        middle = "/".join(parts[1:-1]).encode("utf-8", "surrogateescape")
+        parts = [parts[0], "~" + hashlib.blake2b(middle, digest_size=6).hexdigest(), parts[-1]]
+    return "/".join(parts)
 
 
 def _plain_part(part: str) -> str:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..display import strip_invisible
-from ..outputs import MANIFEST, OutputFolder, environment_error, temporary_name
+from ..outputs import MANIFEST, OutputFolder, environment_error
 from ..safetext import safe_text
 
 RESULTS_DIR = "results"
@@ -78,48 +78,30 @@ def cell(value) -> str:
 
 
 class CsvStream:
-    """A CSV written row by row to a temporary file, renamed into place by `commit()`.
+    """A CSV written row by row to a temporary file in the output folder, renamed into place by `commit()`.
 
     UTF-8 with a BOM, because that is what makes Excel and WPS open Chinese CSV correctly.
     """
 
     def __init__(self, folder: OutputFolder, path: Path, header: list[str]):
-        self.folder = folder
         self.path = path
-        tmp = temporary_name()
-        folder.intend(path, tmp)  # a killed run's temporary file is then swept by the next --force
-        self.tmp = path.with_name(tmp)
-        try:
-            self.fh = open(self.tmp, "x", encoding="utf-8-sig", newline="", errors="backslashreplace")
-        except OSError as exc:
-            raise environment_error("写入", path, exc) from None
-        self.writer = csv.writer(self.fh)
-        self.writer.writerow(header)
+        self.stream = folder.stream(path)  # recorded first: a killed run's temporary file is swept by --force
+        self.writer = csv.writer(self.stream.file)
+        self.write_row(header)
         self.rows = 0
 
-    def write(self, row) -> None:
+    def write_row(self, row) -> None:
         try:
-            self.writer.writerow([cell(v) for v in row])
+            self.writer.writerow(row)
         except OSError as exc:
             raise environment_error("写入", self.path, exc) from None
+
+    def write(self, row) -> None:
+        self.write_row([cell(v) for v in row])
         self.rows += 1
 
     def commit(self) -> None:
-        try:
-            self.fh.close()
-            os.replace(self.tmp, self.path)
-        except OSError as exc:
-            self.discard()
-            raise environment_error("写入", self.path, exc) from None
-        self.folder.wrote(self.path)
+        self.stream.commit()
 
     def discard(self) -> None:
-        if not self.fh.closed:
-            try:
-                self.fh.close()
-            except OSError:
-                pass
-        try:
-            os.unlink(self.tmp)
-        except OSError:
-            pass
+        self.stream.discard()

@@ -5,7 +5,9 @@ process pool with a bounded number in flight (memory stays flat), and records
 come back in input order whatever order the workers finish in.  A worker
 process that dies (killed, out of memory, a crash in C) breaks the pool; the
 chunks that were in flight are then re-run one file at a time in a fresh pool
-to find the file that did it, which is reported, and the batch goes on.
+to find the file that did it, which is reported, and the batch goes on.  A chunk that outlives its
+files' time budgets (stuck in native code, where the worker's alarm cannot reach) is handled the same
+way, its workers killed.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import os
 import sys
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Iterator
 
@@ -23,6 +26,7 @@ from .worker import Job, Worker, init_worker, process_chunk
 
 CHUNK = 16      # files per task: large enough to make pickling negligible, small enough to balance
 IN_FLIGHT = 3   # tasks per worker queued ahead
+GRACE = 30      # seconds beyond the files' time budgets before the parent kills a chunk's worker
 
 
 def default_jobs() -> int:
@@ -36,8 +40,11 @@ def records(inputs: list[Input], job: Job, jobs: int = 1) -> Iterator[FileRecord
     """One record per input, in input order."""
     if jobs <= 1 or len(inputs) <= 1:
         worker = Worker(job)
-        for item in inputs:
-            yield worker.process(item)
+        try:
+            for item in inputs:
+                yield worker.process(item)
+        finally:
+            worker.folder.close()
         return
     yield from _pooled(inputs, job, jobs, CHUNK)
 
@@ -66,11 +73,11 @@ def _pooled(inputs: list[Input], job: Job, jobs: int, chunk: int) -> Iterator[Fi
                 pending.append((part, pool.submit(process_chunk, part)))
             part, future = pending.popleft()
             try:
-                done = future.result()
-            except BrokenProcessPool:
+                done = future.result(timeout=_deadline(job, len(part)))
+            except (BrokenProcessPool, FutureTimeout) as exc:
                 suspects = list(part) + [item for p, _ in pending for item in p]
                 pending.clear()
-                _stop(pool)
+                _stop(pool, kill=isinstance(exc, FutureTimeout))
                 yield from _isolated(suspects, job)
                 pool = _new_pool(job, jobs)
                 continue
@@ -80,17 +87,27 @@ def _pooled(inputs: list[Input], job: Job, jobs: int, chunk: int) -> Iterator[Fi
         _stop(pool, pending, kill=not finished)
 
 
+def _deadline(job: Job, files: int) -> float | None:
+    """How long the parent waits for a chunk before it kills the workers: the alarm in the worker stops a
+    slow file first; this catches what an alarm cannot interrupt (a long call into native code)."""
+    return files * job.timeout + GRACE if job.timeout else None
+
+
 def _isolated(suspects: list[Input], job: Job) -> Iterator[FileRecord]:
-    """Re-run files one at a time so the one that kills its process is known."""
+    """Re-run files one at a time so the one that kills its process, or never ends, is known."""
     pool = _new_pool(job, 1)
     finished = False
     try:
         for item in suspects:
             try:
-                yield from pool.submit(process_chunk, [item]).result()
+                yield from pool.submit(process_chunk, [item]).result(timeout=_deadline(job, 1))
             except BrokenProcessPool:
                 yield failed_record(item.name, "B902", reason="处理进程意外退出")
                 _stop(pool)
+                pool = _new_pool(job, 1)
+            except FutureTimeout:
+                yield failed_record(item.name, "B906", seconds=format(job.timeout, "g"))
+                _stop(pool, kill=True)
                 pool = _new_pool(job, 1)
         finished = True
     finally:

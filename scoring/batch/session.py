@@ -64,7 +64,7 @@ def run_batch(inputs: list[Input], out_dir: Path, *, jobs: int = 1, formats=(), 
 
     folder = prepare(out_dir, force, planned_outputs(inputs, out_dir, formats))  # locked until closed
     with closing(folder), _terminate_as_interrupt():
-        job = Job(out_dir=str(out_dir), set_dirs=tuple(set_dirs), default_set=default_set,
+        job = Job(out_dir=str(out_dir), root_fd=folder.root_fd(), set_dirs=tuple(set_dirs), default_set=default_set,
                   formats=tuple(formats), templates_dir=str(templates_dir) if templates_dir else None,
                   timeout=timeout)
         outcome = BatchOutcome(out_dir=out_dir, inputs=len(inputs))
@@ -155,6 +155,7 @@ def _count(outcome: BatchOutcome, record: FileRecord) -> None:
 
 def _write_summaries(summary, folder, outcome: BatchOutcome) -> None:
     import csv
+    import io
 
     from .summary_render import summary_html, summary_xlsx
 
@@ -162,10 +163,10 @@ def _write_summaries(summary, folder, outcome: BatchOutcome) -> None:
     folder.write(out_dir / "summary.html", summary_html(summary).encode("utf-8", "backslashreplace"), checked=True)
 
     def project_rows():
-        with open(out_dir / "results.csv", encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            next(reader, None)
-            yield from reader
+        text = folder.read(out_dir / "results.csv").decode("utf-8-sig", "replace")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader, None)
+        yield from reader
 
     folder.write(out_dir / "summary.xlsx", summary_xlsx(summary, project_rows()), checked=True)
     outcome.written += ["summary.html", "summary.xlsx"]

@@ -28,6 +28,7 @@ from .record import IGNORED, FileRecord, failed_record, record_from_outcome
 class Job:
     """What every worker needs to know, sent once when the worker starts."""
     out_dir: str
+    root_fd: int | None = None   # the output folder the parent opened and locked (inherited by forked workers)
     set_dirs: tuple = ()
     default_set: str = "mof-project"
     formats: tuple = ()          # extra renderings: pdf, xlsx, docx, html, md
@@ -42,7 +43,8 @@ class Worker:
 
         self.job = job
         self.pipeline = Pipeline(job.set_dirs, job.default_set)
-        self.folder = OutputFolder(job.out_dir, lock=False)  # the parent holds the lock and checked the plan
+        # The parent holds the lock and checked the plan; its open folder is used, not the path again.
+        self.folder = OutputFolder(job.out_dir, lock=False, root_fd=job.root_fd)
         self.results = Path(job.out_dir) / RESULTS_DIR
 
     def process(self, item: Input) -> FileRecord:

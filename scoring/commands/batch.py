@@ -23,7 +23,7 @@ EXIT_OK, EXIT_DATA = 0, 1
 @click.option("--force", is_flag=True, help="输出目录已有上次的结果时，覆盖其中 jixiao 的输出。")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="单位或财政局自己的模板目录（用于 --render）。")
-@click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
+@click.option("--timeout", type=click.IntRange(1, 86400), default=DEFAULT_TIMEOUT, show_default=True,
               help="每个文件的处理时限（秒）；超时的文件记为错误 B906，其余文件照常处理。")
 @SETS_OPTION
 @SET_OPTION

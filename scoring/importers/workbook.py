@@ -40,10 +40,11 @@ MAX_TOTAL_BYTES = 100 * 1024 * 1024    # all parts together, inflated (pictures 
 MAX_LOAD_BYTES = 64 * 1024 * 1024      # sheet XML calamine parses: sheets loaded x the largest sheet part
 MAX_SHEETS = 100                       # visible sheets loaded
 MAX_STRING_CHARS = 16 * 1024 * 1024    # characters of the shared strings the cells of a sheet use
+MAX_ELEMENTS = 1_000_000               # XML elements of one sheet part (a full 5000 x 256 sheet has fewer)
+MAX_STYLE_WORK = 10_000_000            # cell styles x the length of the number formats calamine scans for each
 MAX_ROWS = 5000                        # rows of a sheet we read
 MAX_COLS = 256                         # columns (IV, the old Excel limit)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_REF = re.compile(r"([A-Za-z]{1,9})([0-9]{1,12})$")
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
        "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
@@ -169,6 +170,9 @@ def _xml(parts: dict[str, bytes], name: str):
         return ElementTree.fromstring(raw)
     except ElementTree.ParseError:
         raise WorkbookError("I802", f"部件 {name} 不是有效的 XML（文件可能已损坏）") from None
+    except ValueError:  # a declared encoding expat does not read (GBK...)
+        raise WorkbookError("I802", f"部件 {name} 的字符编码不受支持（Excel 保存的文件都是 UTF-8）；"
+                                    "请用 Excel 另存为 .xlsx") from None
 
 
 def _no_doctype(raw: bytes, name: str) -> None:
@@ -215,6 +219,10 @@ def _scan_sheets(parts: dict[str, bytes], loaded: int, titles: dict[str, str]) -
     worst (each loaded sheet is the largest candidate)."""
     candidates = {name: raw for name, raw in parts.items() if b"sheetData" in raw}
     largest = max(map(len, candidates.values()), default=0)
+    elements = {name: raw.count(b"<") for name, raw in candidates.items()}  # C-level: before expat's callbacks
+    if any(count > MAX_ELEMENTS for count in elements.values()) or sum(elements.values()) > 2 * MAX_ELEMENTS:
+        raise WorkbookError("I810", f"工作表的 XML 元素超过 {MAX_ELEMENTS} 个（一张自评表只有几千个）")
+    _check_styles(parts)
     if loaded > MAX_SHEETS:
         raise WorkbookError("I810", f"可见的工作表有 {loaded} 张，超过上限 {MAX_SHEETS} 张")
     if loaded * largest > MAX_LOAD_BYTES:
@@ -223,6 +231,21 @@ def _scan_sheets(parts: dict[str, bytes], loaded: int, titles: dict[str, str]) -
     strings = _shared_string_lengths(parts)
     shown = {part: f"工作表「{titles[part]}」" if part in titles else f"部件 {part}" for part in candidates}
     return {part: _scan_sheet(raw, shown[part], titles.get(part), strings) for part, raw in candidates.items()}
+
+
+_FORMAT_CODE = re.compile(rb'formatCode\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+
+
+def _check_styles(parts: dict[str, bytes]) -> None:
+    """calamine scans a cell style's number format once per style: cap styles x the longest format code."""
+    for name, raw in parts.items():
+        if b"cellXfs" not in raw and b"numFmt" not in raw:
+            continue
+        styles = raw.count(b"<xf") + raw.count(b":xf")
+        longest = max((len(a or b) for a, b in _FORMAT_CODE.findall(raw)), default=0)
+        if styles * max(longest, 1) > MAX_STYLE_WORK:
+            raise WorkbookError("I810", f"部件 {name} 有 {styles} 个单元格样式、最长的数字格式 {longest} 个字符，"
+                                        "读取时要做的工作超过上限（正常的工作簿远小于此）")
 
 
 def _shared_string_lengths(parts: dict[str, bytes]) -> list[int]:
@@ -266,20 +289,27 @@ def _parse(raw: bytes, name: str, start, end, text) -> None:
         parser.Parse(raw, True)
     except expat.ExpatError:
         raise WorkbookError("I802", f"{name}不是有效的 XML（文件可能已损坏）") from None
+    except ValueError:  # expat reads UTF-8, UTF-16 and Latin-1 only: a part declaring GBK is not Excel's
+        raise WorkbookError("I802", f"{name}的字符编码不受支持（Excel 保存的文件都是 UTF-8）；请用 Excel 另存为 .xlsx") \
+            from None
 
 
 class _SheetScan:
     """One pass over a sheet part with expat: the box of the cells that hold something, the shared-string
-    characters they use, and the cells calamine reads as empty although they are not."""
+    characters they use, and the cells calamine reads as empty although they are not.
+
+    Wherever calamine could read something otherwise (an attribute with a prefix, an address it would
+    wrap around, an index it cannot parse), the reading that costs most is the one counted."""
 
     def __init__(self, strings: list[int]):
         self.strings = strings
+        self.longest = max(strings, default=0)
         self.row = self.col = 0
         self.max_row = self.max_col = 0
         self.chars = 0
         self.special: dict[tuple[int, int], tuple[str, str]] = {}
         self.cell: tuple[int, int] | None = None
-        self.kind = "n"
+        self.kinds: set[str] = set()
         self.value: list[str] | None = None
         self.formula: list[str] | None = None
         self.collect: list[str] | None = None
@@ -289,15 +319,15 @@ class _SheetScan:
         if local == "c":
             self.col += 1
             rows, cols = [self.row], [self.col]
-            for key, value in attrs.items():  # `r` with any prefix: count every reading of the address
-                if key.rpartition(" ")[2] == "r":
-                    match = _REF.match(value.strip())
-                    if match is None:
-                        continue
-                    rows.append(_bounded(match.group(2)))
-                    cols.append(_column_number(match.group(1)))
-                elif key.rpartition(" ")[2] == "t":
-                    self.kind = value.strip()
+            self.kinds = set()
+            for key, value in attrs.items():  # `r` and `t` with any prefix: every reading counts
+                name = key.rpartition(" ")[2]
+                if name == "r" and value.strip():
+                    row, col = _address(value.strip())
+                    rows.append(row)
+                    cols.append(col)
+                elif name == "t":
+                    self.kinds.add(value.strip())
             self.cell = (max(rows), max(cols))
             self.col = max(cols)
             self.value = self.formula = None
@@ -305,8 +335,8 @@ class _SheetScan:
             self.row += 1
             self.col = 0
             for key, value in attrs.items():
-                if key.rpartition(" ")[2] == "r" and value.strip().isdigit():
-                    self.row = max(self.row, _bounded(value.strip()))
+                if key.rpartition(" ")[2] == "r" and value.strip():
+                    self.row = max(self.row, _row_number(value.strip()))
         elif self.cell is not None and local in ("v", "is"):
             self.value = self.value if self.value is not None else []
             self.collect = self.value
@@ -320,7 +350,7 @@ class _SheetScan:
             self.collect = None
         elif local == "c" and self.cell is not None:
             self._finish()
-            self.cell, self.kind = None, "n"
+            self.cell = None
 
     def text(self, data):
         if self.collect is not None:
@@ -331,18 +361,29 @@ class _SheetScan:
         if value is not None or self.formula is not None:
             row, col = self.cell
             self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
-        if self.kind == "e":
+        if "e" in self.kinds:
             self.special[self.cell] = ("error", (value or "").strip() or "#N/A")
         elif self.formula is not None and not (value or "").strip():
             self.special[self.cell] = ("formula", "=" + "".join(self.formula))
-        elif self.kind == "s" and value is not None:
+        if "s" in self.kinds and value is not None:
             index = value.strip()
-            if index.isdigit() and len(index) < 10 and int(index) < len(self.strings):
-                self.chars += self.strings[int(index)]
+            known = index.isascii() and index.isdigit() and len(index) < 10 and int(index) < len(self.strings)
+            self.chars += self.strings[int(index)] if known else self.longest
 
 
-def _bounded(digits: str) -> int:
-    return int(digits) if len(digits) <= 9 else 10**9  # int() of thousands of digits is refused by Python
+_ADDRESS = re.compile(r"[A-Za-z]{1,3}[0-9]{1,7}")
+
+
+def _address(text: str) -> tuple[int, int]:
+    """(row, column) of a cell address; anything else counts as beyond every cap (calamine might wrap it)."""
+    if not _ADDRESS.fullmatch(text):
+        return 10**9, 10**9
+    letters = text.rstrip("0123456789")
+    return int(text[len(letters):]), _column_number(letters)
+
+
+def _row_number(text: str) -> int:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 7 else 10**9
 
 
 def _column_number(letters: str) -> int:
@@ -358,6 +399,8 @@ def _scan_sheet(raw: bytes, shown: str, sheet: str | None, strings: list[int]) -
     """Check one sheet part against the caps; return its formula-without-result and error cells."""
     scan = _SheetScan(strings)
     _parse(raw, shown, scan.start, scan.end, scan.text)
+    if max(scan.max_row, scan.max_col) >= 10**9:
+        raise WorkbookError("I810", f"{shown}有单元格的地址无效或超出 Excel 的范围", sheet)
     if scan.max_row > MAX_ROWS:
         raise WorkbookError("I810", f"{shown}有内容的行到第 {scan.max_row} 行，超过上限 {MAX_ROWS} 行", sheet)
     if scan.max_col > MAX_COLS:

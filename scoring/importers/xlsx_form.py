@@ -110,7 +110,8 @@ def read_form(name: str, raw: bytes, diags: Diagnostics, default_set: str | None
                   **({"reason": exc.detail} if exc.code == "I802" else {"detail": exc.detail}))
         return None
     if book.hidden:
-        diags.add("I809", Where(name), sheets="".join(f"「{sheet}」" for sheet in book.hidden))
+        shown = "".join(f"「{sheet[:40]}」" for sheet in book.hidden[:10])
+        diags.add("I809", Where(name), sheets=shown + (f"等 {len(book.hidden)} 张" if len(book.hidden) > 10 else ""))
     for sheet in _sheet_order(book.sheets):
         cells = _Cells(sheet)
         header = find_header(cells)
