@@ -169,7 +169,7 @@ def table_invisible_text(result: ScoreResult, sub: Submission, iset: IndicatorSe
     One joined search over every text of the table first: the usual table has none, and batches run this for
     thousands of files."""
     data = sub.data
-    if not has_invisible(" ".join(_all_texts(data))):
+    if not has_invisible(" ".join(sub.doc.leaves()[0])):
         return
     for path, text, is_key in _texts(data, ()):
         names = find_invisible(text)
@@ -179,24 +179,6 @@ def table_invisible_text(result: ScoreResult, sub: Submission, iset: IndicatorSe
 
 
 _MAX_NAMED = 5  # characters named in one V511; the rest counted
-
-
-def _all_texts(data) -> list[str]:
-    """Every string of the data and every string key, in no particular order (a loop, not recursion: cheaper)."""
-    out: list[str] = []
-    stack = [data]
-    pop, push, add = stack.pop, stack.extend, out.append
-    while stack:
-        node = pop()
-        kind = type(node)
-        if kind is str:
-            add(node)
-        elif kind is dict:
-            push(node)  # its keys
-            push(node.values())
-        elif kind is list:
-            push(node)
-    return out
 
 
 def _texts(node, path: tuple):

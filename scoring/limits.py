@@ -49,7 +49,7 @@ def check_limits(doc: Document, diags: Diagnostics) -> bool:
     from .paths import where
 
     before = len(diags)
-    if _suspect(doc.data):  # the usual table: one flat pass finds nothing, no paths are built
+    if _suspect(doc):  # the usual table: nothing found in its gathered values, no paths are built
         _walk(doc, doc.data, (), diags)
     rows = _row_count(doc.data)
     if rows > MAX_ROWS:
@@ -57,24 +57,11 @@ def check_limits(doc: Document, diags: Diagnostics) -> bool:
     return len(diags) == before
 
 
-def _suspect(data) -> bool:
+def _suspect(doc: Document) -> bool:
     """Whether any number is out of range or any text holds a long number (anywhere: the walk then
-    decides which texts are value cells).  A loop over the values and one regex over the joined texts."""
-    texts: list[str] = []
-    stack = [data]
-    pop, push, add = stack.pop, stack.extend, texts.append
-    while stack:
-        node = pop()
-        kind = type(node)
-        if kind is dict:
-            push(node.values())
-        elif kind is list:
-            push(node)
-        elif kind is str:
-            add(node)
-        elif kind is Decimal and not in_range(node):
-            return True
-    return _LONG_NUMBER.search("\x00".join(texts)) is not None
+    decides which texts are value cells).  Over the document's gathered values, one regex over the texts."""
+    texts, numbers = doc.leaves()
+    return not all(map(in_range, numbers)) or _LONG_NUMBER.search("\x00".join(texts)) is not None
 
 
 def _walk(doc: Document, node, path: tuple, diags: Diagnostics) -> None:

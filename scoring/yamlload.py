@@ -140,6 +140,30 @@ class Document:
     sheet: str | None = None  # read from a spreadsheet: positions are (row, column) in this sheet
     root: Any = None  # read from YAML: the node tree, walked only when a position is asked for
     _keys: dict | None = field(default=None, repr=False, compare=False)  # mapping node id -> {key: (key, value)}
+    _leaves: tuple | None = field(default=None, repr=False, compare=False)
+
+    def leaves(self) -> tuple[list[str], list[Decimal]]:
+        """Every text (mapping keys too) and every number of the data, in no order, gathered once: the limits
+        stage and the check for invisible characters both scan them, for every file of a batch."""
+        if self._leaves is None:
+            texts: list[str] = []
+            numbers: list[Decimal] = []
+            stack = [self.data]
+            pop, push = stack.pop, stack.extend
+            while stack:
+                node = pop()
+                kind = type(node)
+                if kind is dict:
+                    push(node)  # its keys
+                    push(node.values())
+                elif kind is list:
+                    push(node)
+                elif kind is str:
+                    texts.append(node)
+                elif kind is Decimal:
+                    numbers.append(node)
+            self._leaves = (texts, numbers)
+        return self._leaves
 
     def position(self, path: Path_, key: bool = False) -> tuple[int | None, int | None]:
         """The position of `path`, or of its nearest written ancestor."""
