@@ -114,3 +114,17 @@ def open_regular(path: str | Path, max_bytes: int, diags: Diagnostics) -> bytes 
         diags.add("Y101", Where(name), size=len(raw), limit=max_bytes)
         return None
     return raw
+
+
+def peek(path: str | Path, size: int = 65536) -> bytes:
+    """The first `size` bytes of a regular file; b"" for anything else or on any error (never blocks on a FIFO)."""
+    try:
+        fd = os.open(path, OPEN_FLAGS)
+    except OSError:
+        return b""
+    try:
+        return os.read(fd, size) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)

@@ -13,7 +13,7 @@ from .yamlload import MAX_FILE_BYTES
 
 def is_set_file(path) -> bool:
     """An indicator set has top-level `levels:` or `extends:`; a submission has `set:`."""
-    from .importers.loader import peek
+    from .fileio import peek
 
     head = peek(path, min(MAX_FILE_BYTES, 65536)).decode("utf-8", "replace")
     keys = {line.split(":", 1)[0].strip() for line in head.splitlines() if line[:1].isalpha() and ":" in line}

@@ -8,14 +8,12 @@ refused before a byte is read.
 """
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from ..diagnostics import Diagnostics, Where
-from ..fileio import OPEN_FLAGS, open_regular
+from ..fileio import open_regular
 from ..yamlload import Document, load_bytes
 
 MB = 1024 * 1024
@@ -64,20 +62,6 @@ def input_type(path: str | Path) -> InputType | None:
 
 def is_supported(name: str) -> bool:
     return Path(name).suffix.lower() in _BY_SUFFIX
-
-
-def peek(path: str | Path, size: int = 65536) -> bytes:
-    """The first `size` bytes of a regular file; b"" for anything else or on any error (never blocks on a FIFO)."""
-    try:
-        fd = os.open(path, OPEN_FLAGS)
-    except OSError:
-        return b""
-    try:
-        return os.read(fd, size) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
-    except OSError:
-        return b""
-    finally:
-        os.close(fd)
 
 
 def load_submission(path: str | Path, diags: Diagnostics, default_set: str | None = "mof-project") -> Document | None:
