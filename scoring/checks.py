@@ -8,10 +8,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable
 
-from .diagnostics import Diagnostics
+from .diagnostics import About, Diagnostics
 from .display import find_invisible, has_invisible, strip_invisible
-from .engine import ScoreResult
-from .model import IndicatorSet, Submission
+from .engine import RowResult, ScoreResult
+from .importers.xlsx_form import IMPORTED_SCORE
+from .model import BUDGET_LABELS, IndicatorSet, Submission
 from .numbers import ZERO, fmt_short, percent, quantize
 from .paths import label, where as locate
 
@@ -87,39 +88,64 @@ def lint_set(iset: IndicatorSet, diags: Diagnostics) -> None:
 
 # -- scored tables ------------------------------------------------------------------------------
 
+BUDGET_SUBJECT = "预算执行率"
+TOTAL_SUBJECT = "总分"
+
+
+def _printed_weight(r: RowResult) -> Decimal | None:
+    """The weight the table prints on a row (the set's fixed weight when the table prints none)."""
+    return r.row.weight if r.row.weight is not None else r.weight
+
+
 @_table_check
 def table_weights_add_up(result: ScoreResult, sub: Submission, iset: IndicatorSet, diags: Diagnostics) -> None:
-    """W401/W402: rows add up to their goal block and fixed 一级/二级 weights; everything to the total."""
-    if not iset.scored:
-        return
-    doc = sub.doc
+    """W401/W402: the weights the table prints add up to their goal block and the set's 一级/二级 weights, and
+    everything to the total.  A weight that differs from a fixed one is W407's business, not counted twice."""
     rows = result.rows
-    if any(r.weight is None for r in rows):
-        return  # weights not printed (W409 says so): nothing to add up
-    for index, goal in enumerate(result.goals):
-        if goal.weight is not None and index < len(sub.goals):
-            if goal.row_weight != goal.weight:
-                diags.add("W401", locate(doc, ("goals", index), "weight"), parent=goal.name,
-                          total=fmt_short(goal.row_weight), expected=fmt_short(goal.weight))
+    if not iset.scored or not rows or any(_printed_weight(r) is None for r in rows):
+        return  # unscored, or weights not printed (W409 says so): nothing to add up
+    doc = sub.doc
+
+    def weight_sum(group) -> Decimal:
+        return _sum(_printed_weight(r) for r in group)
+
+    def report(where, subject: str, parent: str | None, total: Decimal, expected: Decimal) -> None:
+        about = About(subject, total, expected)
+        if parent is None:
+            diags.add("W402", where, about, total=fmt_short(total), expected=fmt_short(expected))
+        else:
+            diags.add("W401", where, about, parent=parent, total=fmt_short(total), expected=fmt_short(expected))
+
+    for index, goal in enumerate(sub.goals):
+        if goal.weight is not None:
+            mine = [r for r in rows if r.row.goal == index and r.basis != "not_applicable"]
+            if weight_sum(mine) != goal.weight:
+                report(locate(doc, ("goals", index), "weight"), goal.name, goal.name, weight_sum(mine), goal.weight)
     for level in iset.levels:
         mine = [r for r in rows if r.level1 == level.name]
-        if level.weight is not None and mine:
-            total = _sum(r.weight for r in mine)
-            if total != level.weight:
-                diags.add("W401", locate(doc, mine[0].row.path), parent=f"一级指标「{level.name}」",
-                          total=fmt_short(total), expected=fmt_short(level.weight))
+        if level.weight is not None and mine and weight_sum(mine) != level.weight:
+            report(locate(doc, mine[0].row.path), level.name, f"一级指标「{level.name}」", weight_sum(mine),
+                   level.weight)
         for child in level.children:
             theirs = [r for r in mine if r.level2 == child.name]
-            if child.weight is not None and theirs and not child.indicators:
-                total = _sum(r.weight for r in theirs)
-                if total != child.weight:
-                    diags.add("W401", locate(doc, theirs[0].row.path), parent=f"二级指标「{child.name}」",
-                              total=fmt_short(total), expected=fmt_short(child.weight))
+            if child.weight is not None and theirs and not child.indicators and weight_sum(theirs) != child.weight:
+                report(locate(doc, theirs[0].row.path), child.name, f"二级指标「{child.name}」",
+                       weight_sum(theirs), child.weight)
     budget = iset.budget.weight if iset.budget and iset.budget.weight is not None else ZERO
-    total = budget + _sum(r.weight for r in rows)
-    if rows and total != iset.total:
-        diags.add("W402", locate(doc, ("indicators",) if sub.data.get("indicators") else ("goals",)),
-                  total=fmt_short(total), expected=fmt_short(iset.total))
+    total = budget + weight_sum(rows)
+    if total != iset.total:
+        report(locate(doc, ("indicators",) if sub.data.get("indicators") else ("goals",)), TOTAL_SUBJECT, None,
+               total, iset.total)
+
+
+@_table_check
+def table_budget_weight(result: ScoreResult, sub: Submission, iset: IndicatorSet, diags: Diagnostics) -> None:
+    """W410: the 分值 the table prints on its 预算执行率 row against the set's (a 20-point row, a 10-point set)."""
+    printed = sub.budget.weight if sub.budget else None
+    expected = iset.budget.weight if iset.budget else None
+    if printed is not None and expected is not None and printed != expected:
+        diags.add("W410", locate(sub.doc, ("budget",), "weight"), About(BUDGET_SUBJECT, printed, expected),
+                  what="预算执行率", printed=fmt_short(printed), set_id=iset.id, expected=fmt_short(expected))
 
 
 @_table_check
@@ -129,19 +155,21 @@ def table_printed_totals(result: ScoreResult, sub: Submission, iset: IndicatorSe
         return
     doc = sub.doc
     if sub.total is not None and not _same(sub.total, result.total):
-        diags.add("G609", locate(doc, ("total",)), given=fmt_short(sub.total), total=fmt_short(result.total))
+        diags.add("G609", locate(doc, ("total",)), About(TOTAL_SUBJECT, sub.total, result.total),
+                  given=fmt_short(sub.total), total=fmt_short(result.total))
     budget = result.budget
     printed_budget = sub.budget.score if sub.budget else None
     if printed_budget is not None and budget is not None and budget.raw is not None:
         if not _same(printed_budget, budget.raw):
-            diags.add("G611", locate(doc, ("budget", "score")), given=fmt_short(printed_budget),
-                      rule=fmt_short(budget.score))
+            diags.add("G611", locate(doc, ("budget", "score")), About(BUDGET_SUBJECT, printed_budget, budget.score),
+                      given=fmt_short(printed_budget), rule=fmt_short(budget.score))
     givens = [r.given for r in result.rows if r.basis != "not_applicable"]
     if sub.total is not None and givens and all(g is not None for g in givens):
         printed_sum = _sum(givens) + (printed_budget if printed_budget is not None else
                                       (budget.score if budget and budget.score is not None else ZERO))
         if printed_sum != sub.total:
-            diags.add("G610", locate(doc, ("total",)), sum=fmt_short(printed_sum), given=fmt_short(sub.total))
+            diags.add("G610", locate(doc, ("total",)), About(TOTAL_SUBJECT, sub.total, printed_sum),
+                      sum=fmt_short(printed_sum), given=fmt_short(sub.total))
 
 
 def _same(printed: Decimal, computed: Decimal) -> bool:
@@ -150,7 +178,83 @@ def _same(printed: Decimal, computed: Decimal) -> bool:
 
 
 @_table_check
-def table_reasons(result: ScoreResult, sub: Submission, iset: IndicatorSet, diags: Diagnostics) -> None:
+def table_given_scores(result: ScoreResult, sub: Submission, iset: IndicatorSet, diags: Diagnostics) -> None:
+    """G602/G603/G613/G614: the score the table gives a row against the rule's.
+
+    Without a stated judgement the rule's score stands (G602).  With one, the given score stands, and raising it
+    above the rule is a warning (G613; 自评不得刻意抬高分数), lowering it is information (G603).  Full marks on a
+    target the rule finds not met is G614, whoever gave them."""
+    for r in result.rows:
+        given, weight = r.given, r.weight
+        if given is None or given < 0 or weight is None or r.basis == "not_applicable":
+            continue
+        where = locate(sub.doc, r.row.path, "given_score")
+        about = About(r.name, given, r.rule_score if r.rule_score is not None else r.score)
+        if given >= weight and r.rule_met is False and r.basis != "rule":
+            # The table's full marks stand (a judgement, the evaluator's band score, a score with no rule).
+            diags.add("G614", where, about, actual=r.actual, target=r.target, given=fmt_short(given),
+                      rule=fmt_short(r.rule_score) if r.rule_score is not None else "（按完成情况评定的分数）")
+            continue
+        if "given_differs" not in r.flags:
+            continue
+        if r.basis != "judgement":
+            diags.add("G602", where, about, given=fmt_short(given), rule=fmt_short(r.rule_score))
+            continue
+        diff = given - r.rule_score
+        if diff > 0:
+            diags.add("G613", where, about, given=fmt_short(given), rule=fmt_short(r.rule_score),
+                      reason=r.row.evaluator_judgement)
+        else:
+            diags.add("G603", where, about, given=fmt_short(given), reason=r.row.evaluator_judgement,
+                      rule=fmt_short(r.rule_score), diff=fmt_short(diff))
+
+
+def _explained(r: RowResult, sub: Submission, judgement_counts: bool = True) -> bool:
+    """A reason on the row, the evaluator's judgement, or the table's 偏差原因 box naming the indicator.
+
+    The importer's placeholder judgement (the score printed in a sheet) is not a reason anyone wrote: it does not
+    explain a met target scored below full marks (G612)."""
+    row = r.row
+    judgement = (row.evaluator_judgement or "").strip()
+    if not judgement_counts and judgement == IMPORTED_SCORE:
+        judgement = ""
+    if row.reason.strip() or judgement:
+        return True
+    return bool(row.name) and row.name in (sub.reason or "")
+
+
+@_table_check
+def table_deviation_reasons(result: ScoreResult, sub: Submission, iset: IndicatorSet, diags: Diagnostics) -> None:
+    """D701/D702/D704/G612: points lost, a target far exceeded, a target not met, or a met target docked, with
+    no reason written."""
+    if not iset.deviation.reason_required:
+        return
+    doc = sub.doc
+    for r in result.rows:
+        where = locate(doc, r.row.path, "reason")
+        if not iset.scored:
+            if not r.met and not _explained(r, sub):
+                diags.add("D704", where, About(r.name))
+            continue
+        if r.rule_reported or r.basis in ("none", "not_applicable") or r.weight is None:
+            continue
+        lost = r.score is not None and r.score < r.weight
+        if lost and not _explained(r, sub):
+            diags.add("D701", where, About(r.name, r.given, r.rule_score if r.rule_score is not None else r.score),
+                      score=fmt_short(r.score),
+                      weight=fmt_short(r.weight))
+            continue
+        if not lost and r.over_ratio is not None and not _explained(r, sub):
+            diags.add("D702", where, About(r.name), ratio=fmt_short(quantize(r.over_ratio, 2)),
+                      threshold=fmt_short(iset.deviation.over_achievement_ratio))
+        if r.met is True and r.given is not None and ZERO <= r.given < r.weight \
+                and not _explained(r, sub, judgement_counts=False):
+            diags.add("G612", where, About(r.name, r.given, r.rule_score if r.rule_score is not None else r.weight),
+                      given=fmt_short(r.given), weight=fmt_short(r.weight))
+
+
+@_table_check
+def table_budget_reasons(result: ScoreResult, sub: Submission, iset: IndicatorSet, diags: Diagnostics) -> None:
     """D703: a budget execution rate below the threshold needs a reason."""
     doc = sub.doc
     low = iset.deviation.low_rate
@@ -158,8 +262,24 @@ def table_reasons(result: ScoreResult, sub: Submission, iset: IndicatorSet, diag
     if budget is not None and budget.rate is not None and low is not None and budget.rate < low:
         has_reason = bool((sub.budget.reason if sub.budget else "").strip() or sub.reason.strip())
         if iset.deviation.reason_required and not has_reason:
-            diags.add("D703", locate(doc, ("budget",), "reason"), rate=percent(budget.rate),
-                      threshold=percent(low, 0))
+            diags.add("D703", locate(doc, ("budget",), "reason"),
+                      About(BUDGET_SUBJECT, sub.budget.score if sub.budget else None, budget.score),
+                      rate=percent(budget.rate), threshold=percent(low, 0))
+
+
+@_table_check
+def table_budget_plausible(result: ScoreResult, sub: Submission, iset: IndicatorSet, diags: Diagnostics) -> None:
+    """V516/V517: executed above the budget (a warning; the rate is capped), or so far above it that a unit or a
+    decimal point was likely mistyped (an error)."""
+    budget = result.budget
+    if budget is None or budget.rate is None or budget.rate <= 1:
+        return
+    fields = dict(executed=fmt_short(budget.executed), label=BUDGET_LABELS.get(budget.denominator, "预算数"),
+                  planned=fmt_short(budget.planned), rate=percent(budget.rate))
+    where = locate(sub.doc, ("budget",), "executed")
+    about = About(BUDGET_SUBJECT, sub.budget.score if sub.budget else None, budget.score)
+    far = iset.deviation.implausible_rate
+    diags.add("V517" if far is not None and budget.rate >= far else "V516", where, about, **fields)
 
 
 @_table_check

@@ -8,6 +8,7 @@ Codes are stable: tests assert the exact messages, and bureaus filter on them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Iterable
 
 ERROR = "error"
@@ -88,6 +89,8 @@ _define("R309", ERROR, "指标既写在顶层 indicators 中，又写在年度�
         "单个年度目标时用顶层 indicators；多个年度目标时把指标分别写在各目标下。")
 _define("R311", ERROR, "自评表共有 {count} 个指标，超过上限 {limit} 个",
         "一张自评表的指标不应这么多；请检查是否把多张表合在了一起，或选错了文件。")
+_define("R312", ERROR, "有分值 {weight} 但没有三级指标名称的一行",
+        "{hint}")
 _define("R310", ERROR, "指标体系「{set_id}」不分年度目标块，这里有 {count} 个年度目标各自带有指标",
         "把指标合并到一组 indicators 中，或改用允许多个年度目标块的体系（如 hubei-department）。")
 
@@ -104,6 +107,8 @@ _define("W405", ERROR, "要素法各要素分值合计 {total}，与分值 {weig
 _define("W406", ERROR, "某一档（或选项）的得分 {points} 超过分值 {weight}", "")
 _define("W407", WARNING, "分值 {weight} 与指标体系规定的 {fixed} 不一致，按 {fixed} 计", "")
 _define("W408", ERROR, "等级下限不能重复：{detail}", "")
+_define("W410", WARNING, "表中{what}的分值 {printed} 与指标体系「{set_id}」规定的 {expected} 不一致，按 {expected} 计",
+        "请确认选用的指标体系是否与表格一致（可用 --set 指定）。")
 _define("W409", WARNING, "未填分值，按自评得分 {given} 计，无法核验", "表中只印了得分、没有各行分值时，总分为各行自评得分之和。")
 
 # -- V: values -------------------------------------------------------------------
@@ -124,6 +129,23 @@ _define("V510", ERROR, "{field}「{raw}」超出可处理的数值范围",
         "或单元格是否被显示成了科学计数法（如 1E+300）。改正后才能计分。")
 _define("V511", WARNING, "{field}含有看不见的控制字符（{chars}），生成的附件中已删除",
         "这些字符多来自复制粘贴，也可能被用来伪装文字（如把文字倒过来显示）；请删除后重新保存。")
+_define("V512", WARNING, "实际完成值「{raw}」{why}，不能视为完全达到目标「{target}」",
+        "请由评价人按三档选档打分（{bands}），或把实际结果写明确（如「已全部完成」）；本行不自动给满分。")
+_define("V513", WARNING, "实际完成值「{raw}」是文字，不能证明达到数值目标「{target}」",
+        "请填写实际数值（如「{example}」）；无法取得数值时由评价人打分并写明理由。本行不自动给满分。")
+_define("V514", WARNING, "实际完成值「{raw}」像是把百分数写成了小数（目标为「{target}」）",
+        "若实际是 {as_percent}，请写「{as_percent}」；若确为 {raw}%，请写「{raw}%」。改正前本行不按规则计分。")
+_define("V515", ERROR, "「{raw}」中的「{sep}」无法确定是千位分隔符还是小数点",
+        "请写成「{as_int}」或「{as_dec}」，数字中不要用中文逗号。改正前不按此值计分。")
+_define("V516", WARNING, "全年执行数 {executed} 超过{label} {planned}，执行率 {rate}",
+        "请核对执行数；确属超预算执行，请写明原因。得分按执行率 100% 计。")
+_define("V517", ERROR, "执行率 {rate}：全年执行数 {executed} 远超{label} {planned}，很可能录入有误",
+        "请检查金额的单位（万元/元）和小数点；确属实情，请写明原因。")
+_define("V518", INFO, "{label}与全年执行数均为 0，预算执行率不适用",
+        "总分按适用分值折算：Σ得分 ÷ Σ适用分值 × {total}。")
+_define("V519", WARNING, "指标性质「{sign}」与年度指标值「{target}」中的符号「{target_sign}」矛盾，按「{target_sign}」计",
+        "请统一指标性质与指标值的符号。")
+_define("V520", WARNING, "{field}「{raw}」无法读取：{detail}", "{hint}")
 
 # -- F: formulas -----------------------------------------------------------------
 _define("F001", ERROR, "公式「{formula}」：{detail}", "")
@@ -143,12 +165,17 @@ _define("G604", ERROR, "自评得分为负数：{given}", "")
 _define("G605", INFO, "无实际完成值，按自评得分 {given} 计，未经规则核验", "")
 _define("G606", ERROR, "无法按规则计分，且未填写自评得分；本行计 0 分",
         "请填写实际完成值，或填写自评得分并说明理由。")
-_define("G607", ERROR, "定性指标未达成，需评价人在 {band} 档内打分",
-        "请填写 grade（{bands}）和 given_score。")
-_define("G608", ERROR, "自评得分 {given} 不在「{band}」档的范围 {low}～{high} 内", "")
+_define("G607", ERROR, "实际完成值「{raw}」{why}，需评价人选档并在档内打分",
+        "请填写 grade（{bands}）和 given_score（所选档次范围内的分数）。")
+_define("G608", ERROR, "自评得分 {given} 不在「{band}」档的范围 [{low}, {high}{closing} 内",
+        "各档上端不含（最高档含满分）：请改选相应档次，或调整得分。")
 _define("G609", WARNING, "表中总分 {given} 与计算总分 {total} 不一致", "")
 _define("G610", WARNING, "各行自评得分合计 {sum}，与表中总分 {given} 不一致", "")
 _define("G611", WARNING, "表中预算执行得分 {given} 与计算得分 {rule} 不一致，按计算得分计", "")
+_define("G613", WARNING, "自评得分 {given} 高于规则得分 {rule}（评价人判断：{reason}）",
+        "自评应实事求是，不得刻意抬高分数；请核对，确有依据请在偏差原因中写明。")
+_define("G614", WARNING, "目标未完成（实际「{actual}」，目标「{target}」），表中却给了满分 {given}",
+        "请按规则得分 {rule} 自评，或写明评价人判断的依据。")
 _define("G612", WARNING, "指标已完成，自评得分 {given} 低于分值 {weight}，缺少扣分理由",
         "请在 reason 中写明扣分理由；没有理由时应按分值自评。")
 
@@ -206,6 +233,7 @@ class Diagnostic:
     path: str = ""
     hint: str = ""
     sheet: str | None = None  # set for spreadsheets: the location is 表「sheet」E12, not line:col
+    about: "About | None" = None  # what the finding concerns, with the table's number and the rule's
 
     @property
     def cell(self) -> str | None:
@@ -247,6 +275,15 @@ class Diagnostic:
 
 
 @dataclass(frozen=True)
+class About:
+    """The subject of a diagnostic (an indicator, 预算执行率, 总分) and its two numbers: what the table says
+    (`given`) and what the rules give (`expected`).  `review` formats these; it never recomputes them."""
+    subject: str
+    given: Decimal | None = None
+    expected: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class Where:
     """Where a problem is: file, line, column and the breadcrumb path."""
     file: str | None = None
@@ -268,7 +305,7 @@ def column_letter(col: int) -> str:
     return letters
 
 
-def make(code: str, where: Where = NOWHERE, **fields) -> Diagnostic:
+def make(code: str, where: Where = NOWHERE, about: About | None = None, **fields) -> Diagnostic:
     spec = CODES[code]
     return Diagnostic(
         code=code,
@@ -280,6 +317,7 @@ def make(code: str, where: Where = NOWHERE, **fields) -> Diagnostic:
         path=where.path,
         hint=spec.hint.format(**fields) if spec.hint else "",
         sheet=where.sheet,
+        about=about,
     )
 
 
@@ -288,8 +326,8 @@ class Diagnostics:
     """An accumulating list of diagnostics."""
     items: list[Diagnostic] = field(default_factory=list)
 
-    def add(self, code: str, where: Where = NOWHERE, **fields) -> Diagnostic:
-        diag = make(code, where, **fields)
+    def add(self, code: str, where: Where = NOWHERE, about: About | None = None, **fields) -> Diagnostic:
+        diag = make(code, where, about, **fields)
         self.items.append(diag)
         return diag
 

@@ -18,7 +18,7 @@ from .model import FixedIndicator, IndicatorSet, Level2, Row, RuleSpec, Submissi
 from .numbers import ZERO, fmt_short, quantize
 from .paths import where as locate
 from .rules.budget import BudgetResult, score_budget
-from .values import EMPTY, NUMBER, meets, parse_value, same_name
+from .values import EMPTY, NUMBER, Value, meets, parse_sign, parse_value, same_name
 
 COMPLETED, NOT_COMPLETED = "完成", "未完成"
 
@@ -43,6 +43,10 @@ class RowResult:
     flags: list[str] = field(default_factory=list)
     met: bool | None = None
     over_ratio: Decimal | None = None
+    target_value: Value | None = None  # the parsed target and actual the rule saw
+    actual_value: Value | None = None
+    rule_met: bool | None = None  # the rule's own verdict, before any given score
+    rule_reported: bool = False    # the rule already reported an error for this row
 
     @property
     def status(self) -> str:
@@ -112,6 +116,7 @@ class Scorer:
         self.doc = sub.doc
         self.precision = sub.precision if sub.precision is not None else iset.precision
         self.rounding = iset.rounding
+        self.year = _table_year(sub.data.get("year"))
         self._budget_values: dict | None = None  # the budget figures formula rules may use, read once
 
     def where(self, path: tuple, field_name=None):
@@ -135,14 +140,15 @@ class Scorer:
             budget_places = self.sub.precision if self.sub.precision is not None else (
                 self.set.budget.precision if self.set.budget.precision is not None else self.set.precision)
             result.budget = score_budget(self.set.budget, self.sub.budget, budget_places, self.rounding,
-                                         self.diags, lambda f: self.where(("budget",), f if isinstance(f, tuple) else (f,) if f else ()))
+                                         self.diags, lambda f: self.where(("budget",), f if isinstance(f, tuple) else (f,) if f else ()),
+                                         total=self.set.total)
         self._check_structure()
         matched: set[int] = set()
         for row in self.sub.rows:
-            fixed = self._match(row, matched)
+            level1, level2, fixed = self._match(row, matched)
             if fixed is not None:
                 matched.add(id(fixed[1]))
-            result.rows.append(self.score_row(row, fixed))
+            result.rows.append(self.score_row(row, fixed, level1, level2))
         for level, child, indicator in self.set.fixed_indicators():
             if id(indicator) not in matched:
                 self.diags.add("R307", self.where(("indicators",)), name=indicator.name)
@@ -159,7 +165,8 @@ class Scorer:
             self.diags.add("R310", self.where(("goals", blocks[1])), set_id=self.set.id, count=len(blocks))
 
     # -- matching a row to the set -----------------------------------------------------------
-    def _match(self, row: Row, matched: set[int]) -> tuple[Level2 | None, FixedIndicator] | None:
+    def _match(self, row: Row, matched: set[int]) -> tuple[str, str, tuple[Level2, FixedIndicator] | None]:
+        """(一级 name, 二级 name, (二级, fixed indicator) or None) as the set names them; the row is not changed."""
         iset = self.set
         candidates = [(lv, ch, ind) for lv, ch, ind in iset.fixed_named(row.name)
                       if id(ind) not in matched
@@ -167,30 +174,24 @@ class Scorer:
                       and (not row.level2 or same_name(ch.name, row.level2))]
         if candidates:
             level, child, indicator = candidates[0]
-            row.level1 = row.level1 or level.name
-            row.level2 = row.level2 or child.name
-            return child, indicator
+            return row.level1 or level.name, row.level2 or child.name, (child, indicator)
         if not row.level1:
             self.diags.add("V508", self.where(row.path, "level1"), field="一级指标")
-            return None
+            return row.level1, row.level2, None
         level = iset.level1(row.level1)
-        if level is not None:
-            row.level1 = level.name
         if level is None:
             self.diags.add("R305", self.where(row.path, "level1"), name=row.level1, set_id=iset.id,
                            available="、".join(lv.name for lv in iset.levels))
-            return None
+            return row.level1, row.level2, None
         child = level.child(row.level2) if row.level2 else None
-        if child is not None:
-            row.level2 = child.name
         if row.level2 and child is None and level.children:
             self.diags.add("R306", self.where(row.path, "level2"), name=row.level2, level1=level.name,
                            available="、".join(c.name for c in level.children))
         if child is not None and not child.allow_custom:
             self.diags.add("R308", self.where(row.path, "name"), name=row.name, set_id=iset.id)
-        return None
+        return level.name, child.name if child is not None else row.level2, None
 
-    def _rule_for(self, row: Row, fixed) -> RuleSpec | None:
+    def _rule_for(self, row: Row, fixed, level1: str, level2: str) -> RuleSpec | None:
         if row.rule is not None:
             spec = RuleSpec(kind=row.rule.get("kind", ""), params=row.rule, where=self.where(row.path, ("rule", "kind")))
             spec.rule = rules.build(spec, self.diags, self.doc, tuple(row.path) + ("rule",))
@@ -200,16 +201,19 @@ class Scorer:
             return spec
         if fixed is not None and fixed[1].rule is not None:
             return fixed[1].rule
-        level = self.set.level1(row.level1)
-        child = level.child(row.level2) if level and row.level2 else None
+        level = self.set.level1(level1)
+        child = level.child(level2) if level and level2 else None
         if child is not None and child.rule is not None:
             return child.rule
         return self.set.default_rule
 
     # -- one row -------------------------------------------------------------------------------
-    def score_row(self, row: Row, fixed) -> RowResult:
+    def score_row(self, row: Row, fixed, level1: str | None = None, level2: str | None = None) -> RowResult:
+        level1 = row.level1 if level1 is None else level1
+        level2 = row.level2 if level2 is None else level2
         weight = row.weight
         standard = ""
+        target_raw = row.target
         if fixed is not None:
             indicator = fixed[1]
             standard = indicator.standard
@@ -218,19 +222,23 @@ class Scorer:
                     self.diags.add("W407", self.where(row.path, "weight"), weight=fmt_short(weight),
                                    fixed=fmt_short(indicator.weight))
                 weight = indicator.weight
-            if row.target is None and indicator.target is not None:
-                row.target = indicator.target
-        target_raw = row.adjusted_target if row.adjusted_target is not None else row.target
+            if target_raw is None and indicator.target is not None:
+                target_raw = indicator.target
+        if row.adjusted_target is not None:
+            target_raw = row.adjusted_target
         target_label = "调整后指标值" if row.adjusted_target is not None else "年度指标值"
-        target = parse_value(target_raw, sign=row.sign, unit=row.unit)
+        target = parse_value(target_raw, sign=row.sign, unit=row.unit, year=self.year)
+        self._check_sign_column(row, target, target_raw)
         actual_raw = row.actual
-        actual = parse_value(None if isinstance(actual_raw, list) else actual_raw, sign=None, unit=row.unit)
-        res = RowResult(row=row, level1=row.level1, level2=row.level2, name=row.name, weight=weight,
+        actual = parse_value(None if isinstance(actual_raw, list) else actual_raw, sign=None, unit=row.unit,
+                             year=self.year)
+        res = RowResult(row=row, level1=level1, level2=level2, name=row.name, weight=weight,
                         target=target.display(), actual="、".join(map(str, actual_raw)) if isinstance(actual_raw, list)
-                        else actual.display(), standard=standard, given=row.given_score)
+                        else actual.display(), standard=standard, given=row.given_score,
+                        target_value=target, actual_value=actual)
         if not self.set.scored:
             return self._completion(row, res, target, actual)
-        spec = RuleSpec("not_applicable", {}) if row.not_applicable else self._rule_for(row, fixed)
+        spec = RuleSpec("not_applicable", {}) if row.not_applicable else self._rule_for(row, fixed, level1, level2)
         if spec is not None:
             res.rule_kind = spec.kind
             res.rule_title = rules.REGISTRY[spec.kind].title if spec.kind in rules.REGISTRY else spec.kind
@@ -261,6 +269,7 @@ class Scorer:
         outcome = rules.Outcome(None, "评分规则无效") if broken else spec.rule.score(ctx)
         rule_reported = broken or any(d.severity == ERROR for d in self.diags.items[diags_before:])
         res.explain, res.flags, res.met = outcome.explain, list(outcome.flags), outcome.met
+        res.rule_met, res.rule_reported = outcome.met, rule_reported
         res.over_ratio = outcome.over_ratio
         if outcome.score is not None:
             res.rule_score = self.round_score(min(max(outcome.score, ZERO), weight))
@@ -269,9 +278,19 @@ class Scorer:
             res.met = res.score >= weight
         if res.score is not None and res.score < weight:
             res.flags.append("lost_points")
-        if not rule_reported and res.basis != "none":  # an unscorable row needs fixing, not a reason
-            self._deviation(row, res)
         return res
+
+    def _check_sign_column(self, row: Row, target: Value, target_raw) -> None:
+        """V519: a 指标性质 column (正向/反向/≥) against the sign written in the target itself."""
+        if not row.sign or target.kind != NUMBER or not target.sign_text:
+            return
+        column = parse_sign(row.sign)
+        if column is None or column == target.sign:
+            return
+        direction = {">=": "+", ">": "+", "<=": "-", "<": "-", "=": "="}
+        if direction[column] != direction[target.sign]:
+            self.diags.add("V519", self.where(row.path, "sign"), sign=row.sign, target=str(target_raw).strip(),
+                           target_sign=target.sign_text)
 
     def _budget_inputs(self) -> dict:
         if self._budget_values is None:
@@ -328,31 +347,9 @@ class Scorer:
         res.score, res.basis = res.rule_score, "rule"
         if given is None or over or _consistent(given, res.rule_score):
             return
-        diff = fmt_short(given - res.rule_score)
-        if row.evaluator_judgement:
+        res.flags.append("given_differs")
+        if row.evaluator_judgement:  # the evaluator's stated judgement stands; the check stage weighs it
             res.score, res.basis = given, "judgement"
-            res.flags.append("given_differs")
-            self.diags.add("G603", where(), given=fmt_short(given), reason=row.evaluator_judgement,
-                           rule=fmt_short(res.rule_score), diff=diff if diff.startswith("-") else f"+{diff}")
-        else:
-            res.flags.append("given_differs")
-            self.diags.add("G602", where(), given=fmt_short(given), rule=fmt_short(res.rule_score))
-
-    def _explained(self, row: Row) -> bool:
-        """A reason on the row, or the table's 偏差原因 box naming the indicator."""
-        if row.reason.strip() or (row.evaluator_judgement or "").strip():
-            return True
-        return bool(row.name) and row.name in (self.sub.reason or "")
-
-    def _deviation(self, row: Row, res: RowResult) -> None:
-        if not self.set.deviation.reason_required or self._explained(row):
-            return
-        if res.score is not None and res.weight is not None and res.score < res.weight:
-            self.diags.add("D701", self.where(row.path, "reason"), score=fmt_short(res.score),
-                           weight=fmt_short(res.weight))
-        elif res.over_ratio is not None:
-            self.diags.add("D702", self.where(row.path, "reason"), ratio=fmt_short(quantize(res.over_ratio, 2)),
-                           threshold=fmt_short(self.set.deviation.over_achievement_ratio))
 
     def _completion(self, row: Row, res: RowResult, target, actual) -> RowResult:
         """Unscored tables (四川): each indicator is 完成 or 未完成."""
@@ -366,10 +363,11 @@ class Scorer:
                                sign=actual.sign_text, value=actual.amount())
             verdict = meets(target, actual)
             res.met = bool(verdict)
-            word = "达到" if verdict else ("未达到" if verdict is False else "无法判断是否达到")
+            res.rule_met = verdict
+            word = "达到" if verdict else ("未达到" if verdict is False else "无法确认达到")
             res.explain = f"实际「{actual.display()}」{word}目标「{target.display()}」"
-        if not res.met and not self._explained(row) and self.set.deviation.reason_required:
-            self.diags.add("D704", self.where(row.path, "reason"))
+            if target.assumed:
+                res.explain += f"（目标按{target.assumed}理解）"
         return res
 
     # -- totals ----------------------------------------------------------------------------------
@@ -387,6 +385,8 @@ class Scorer:
                 weight, score = sums.get(key, (ZERO, ZERO))
                 sums[key] = (weight + (res.weight or ZERO), score + (res.score or ZERO))
         result.subtotals = [Subtotal(g, l1, l2, w, s) for (g, l1, l2), (w, s) in sums.items()]
+        if result.budget is not None and result.budget.not_applicable and result.budget.weight:
+            result.excluded_weight += result.budget.weight
         budget_score = result.budget.score if result.budget and result.budget.score is not None else ZERO
         raw = budget_score + sum((g.score for g in result.goals), ZERO)
         if result.excluded_weight:
@@ -394,6 +394,14 @@ class Scorer:
             raw = raw / applicable * iset.total if applicable > 0 else ZERO
         result.total = self.round_score(raw)
         result.grade = iset.grade_for(result.total)
+
+
+def _table_year(raw) -> int | None:
+    """The table's year (2023, 「2023」, 「2023年度」), for dates written without one."""
+    import re
+
+    match = re.search(r"(19|20)\d\d", str(raw)) if raw is not None else None
+    return int(match.group(0)) if match else None
 
 
 def score_submission(sub: Submission, iset: IndicatorSet, diags: Diagnostics) -> ScoreResult:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .diagnostics import Where
-from .values import name_key
+from .diagnostics import Diagnostics, Where
+from .values import UnitMismatch, convert, name_key, parse_amount, separator_readings
 from .yamlload import Document
 
 BUDGET_FIGURES = ("initial", "annual", "adjusted", "executed")
@@ -79,6 +79,7 @@ class BudgetSpec:
     precision: int | None = None
     rate_precision: int = 2
     label: str = "预算执行率"
+    zero_budget: str = "not_applicable"  # 预算数与执行数均为 0: not_applicable (rescaled) or zero (0 points)
     where: Where = field(default_factory=Where)
 
 
@@ -87,6 +88,7 @@ class DeviationSpec:
     over_achievement_ratio: Decimal | None = Decimal("1.3")
     over_achievement_reduction: Decimal | None = None
     low_rate: Decimal | None = Decimal("0.9")
+    implausible_rate: Decimal | None = Decimal(2)  # 执行率 at or above this is taken for a typing error (V517)
     reason_required: bool = True
 
 
@@ -202,6 +204,7 @@ class Budget:
     adjusted: Decimal | None = None
     executed: Decimal | None = None
     score: Decimal | None = None
+    weight: Decimal | None = None  # the 分值 the table prints on its 预算执行率 row
     reason: str = ""
     measures: str = ""
     label: str = ""
@@ -228,13 +231,16 @@ class Submission:
         return self.doc.file
 
     @classmethod
-    def from_document(cls, doc: Document) -> "Submission":
+    def from_document(cls, doc: Document, diags: Diagnostics | None = None) -> "Submission":
+        """Build the submission; budget figures written as text (「100万元」) are read here, and what cannot be
+        read for sure (「22，873」) is reported into `diags` and left out."""
         data = doc.data
         budget = None
         if isinstance(data.get("budget"), dict):
             b = data["budget"]
             budget = Budget(
-                **{k: b.get(k) for k in BUDGET_FIGURES}, score=b.get("score"),
+                **{k: _amount(doc, ("budget", k), b.get(k), diags) for k in BUDGET_FIGURES}, score=b.get("score"),
+                weight=b.get("weight"),
                 reason=b.get("reason") or "", measures=b.get("measures") or "",
                 label=b.get("label") or "", sources=list(b.get("sources") or []),
             )
@@ -257,3 +263,31 @@ class Submission:
             total_grade=data.get("total_grade"), reason=data.get("reason") or "",
             measures=data.get("measures") or "",
         )
+
+
+BUDGET_UNIT = "万元"  # the unit every 自评表 prints its 预算执行情况 in
+
+
+def _amount(doc: Document, path: tuple, raw, diags: Diagnostics | None) -> Decimal | None:
+    """A budget figure: a number, or text with a unit (「100万元」「6,577.19」), in 万元."""
+    if raw is None or isinstance(raw, Decimal):
+        return raw
+    reading = parse_amount(raw)
+    problem = reading.problem
+    number = reading.number
+    if not problem:
+        try:
+            number = convert(reading.number, reading.unit, BUDGET_UNIT)
+        except UnitMismatch:
+            problem = "V520"
+    if problem and diags is not None:
+        from .paths import label, where
+
+        at = where(doc, path)
+        if problem == "V515":
+            as_int, as_dec = separator_readings(str(raw))
+            diags.add("V515", at, raw=str(raw).strip(), sep="，", as_int=as_int, as_dec=as_dec)
+        else:
+            diags.add("V520", at, field=label(path[-1]), raw=str(raw).strip(), detail="不是金额",
+                      hint=f"请只填数字（单位为{BUDGET_UNIT}），例如「256.5」或「256.5万元」。")
+    return None if problem else number

@@ -60,7 +60,7 @@ class Pipeline:
         doc = load_submission(path, diags, self.default_set)
         # Both checks run, so one run reports every problem; a table failing either is not scored.
         if doc is not None and all([schema.validate(doc, "submission", diags), check_limits(doc, diags)]):
-            sub = Submission.from_document(doc)
+            sub = Submission.from_document(doc, diags)
             outcome.submission = sub
             iset = self.resolve_set(sub.set_id, diags, where(doc, ("set",)))
             outcome.set = iset

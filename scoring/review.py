@@ -1,12 +1,10 @@
 """Review a table's own scores: every place where what it says differs from what the rules say.
 
-`jixiao review` runs the ordinary pipeline and turns the diagnostics that are
-discrepancies (a score above its weight, a given score that is not the rule's,
-totals that do not add up, weights that do not add up, missing reasons) into
-findings carrying the numbers from the result: `given` is what the table says,
-`expected` what the rules give.  One check is the review's own: a met target
-scored below full marks with no reason written (G612).  Weight sums are checked
-on the weights the table prints, which may differ from the set's fixed ones.
+`jixiao review` runs the ordinary pipeline and keeps the diagnostics that are discrepancies (a score above its
+weight, a given score that is not the rule's, totals and weights that do not add up, missing reasons) as
+findings.  Every check lives in the check stage, so `score`, `check`, `review` and `batch` see the same
+findings; each diagnostic carries its subject and its two numbers (`About`): `given` is what the table says,
+`expected` what the rules give.  Review only filters and formats.
 """
 from __future__ import annotations
 
@@ -18,9 +16,8 @@ from pathlib import Path
 from .diagnostics import ERROR, INFO, SEVERITY_LABEL, WARNING, Diagnostic, Where, make
 from .display import strip_invisible, terminal_safe
 from .engine import RowResult, ScoreResult
-from .importers.xlsx_form import IMPORTED_SCORE
-from .model import IndicatorSet, Submission
-from .numbers import ZERO, fmt_short
+from .model import Submission
+from .numbers import fmt_short
 from .paths import where as locate
 from .pipeline import FileOutcome, Pipeline
 
@@ -28,9 +25,8 @@ BUDGET_LABEL = "预算执行率"
 TOTAL_LABEL = "总分"
 
 # Diagnostics that are discrepancies between the table and the rules; every error is a finding too.
-ROW_CODES = frozenset({"G601", "G602", "G603", "G604", "G608", "W407", "D701", "D704"})
-TABLE_CODES = frozenset({"G609", "G610", "G611", "D703"})
-WEIGHT_CODES = frozenset({"W401", "W402"})  # recomputed here on the table's own weights
+ROW_CODES = frozenset({"G601", "G602", "G603", "G604", "G608", "G612", "G613", "G614", "W407", "D701", "D704"})
+TABLE_CODES = frozenset({"G609", "G610", "G611", "D703", "W401", "W402", "W410", "V516"})
 
 XLSX_SHEET = "核对结果"
 XLSX_HEADS = ["文件", "代码", "级别", "指标", "自评得分", "应得分", "说明", "位置"]
@@ -128,14 +124,12 @@ def review_outcome(outcome: FileOutcome) -> FileReview:
     rows = _RowIndex(result, sub)
     findings: list[Finding] = []
     for d in outcome.diagnostics:
-        if d.code in WEIGHT_CODES:
+        if not (d.code in TABLE_CODES or d.code in ROW_CODES or d.severity == ERROR):
             continue
-        if d.code in TABLE_CODES:
-            findings.append(_table_finding(d, result, sub))
-        elif d.code in ROW_CODES or d.severity == ERROR:
+        if d.about is not None:
+            findings.append(Finding(d, d.about.subject, d.about.given, d.about.expected))
+        else:
             findings.append(_row_finding(d, rows.find(d)))
-    findings.extend(_weight_findings(result, sub, iset))
-    findings.extend(_unexplained_deductions(result, sub, iset, outcome.diagnostics, rows))
     return FileReview(outcome.file, _sorted(findings))
 
 
@@ -184,95 +178,6 @@ def _place_label(d: Diagnostic) -> str:
     if d.path == "总分":
         return TOTAL_LABEL
     return d.path
-
-
-def _table_finding(d: Diagnostic, result: ScoreResult, sub: Submission) -> Finding:
-    budget = result.budget
-    printed_budget = sub.budget.score if sub.budget else None
-    if d.code == "G609":
-        return Finding(d, TOTAL_LABEL, sub.total, result.total)
-    if d.code == "G610":
-        computed_budget = budget.score if budget and budget.score is not None else ZERO
-        row_sum = sum((r.given for r in result.rows if r.basis != "not_applicable" and r.given is not None), ZERO)
-        return Finding(d, TOTAL_LABEL, sub.total, row_sum + (printed_budget if printed_budget is not None
-                                                             else computed_budget))
-    # G611, D703: the budget execution block
-    return Finding(d, BUDGET_LABEL, printed_budget, budget.score if budget else None)
-
-
-# -- the table's own weights (W401/W402) -----------------------------------------------------------------
-
-def _printed_weight(r: RowResult) -> Decimal | None:
-    return r.row.weight if r.row.weight is not None else r.weight
-
-
-def _weight_findings(result: ScoreResult, sub: Submission, iset: IndicatorSet) -> list[Finding]:
-    """Rows add up to their goal block and to the set's 一级/二级 weights; everything to the total."""
-    rows = result.rows
-    if not iset.scored or not rows or any(_printed_weight(r) is None for r in rows):
-        return []  # unscored, or weights not printed (W409 says so): nothing to add up
-    doc = sub.doc
-    found: list[Finding] = []
-
-    def add(where: Where, indicator: str, parent: str | None, total: Decimal, expected: Decimal) -> None:
-        if parent is None:
-            d = make("W402", where, total=fmt_short(total), expected=fmt_short(expected))
-        else:
-            d = make("W401", where, parent=parent, total=fmt_short(total), expected=fmt_short(expected))
-        found.append(Finding(d, indicator, total, expected))
-
-    def weight_sum(group) -> Decimal:
-        return sum((_printed_weight(r) for r in group), ZERO)
-
-    for index, goal in enumerate(sub.goals):
-        if goal.weight is not None:
-            mine = [r for r in rows if r.row.goal == index and r.basis != "not_applicable"]
-            if weight_sum(mine) != goal.weight:
-                add(locate(doc, ("goals", index), "weight"), goal.name, goal.name, weight_sum(mine), goal.weight)
-    for level in iset.levels:
-        mine = [r for r in rows if r.level1 == level.name]
-        if level.weight is not None and mine and weight_sum(mine) != level.weight:
-            add(locate(doc, mine[0].row.path), level.name, f"一级指标「{level.name}」", weight_sum(mine), level.weight)
-        for child in level.children:
-            theirs = [r for r in mine if r.level2 == child.name]
-            if child.weight is not None and theirs and not child.indicators and weight_sum(theirs) != child.weight:
-                add(locate(doc, theirs[0].row.path), child.name, f"二级指标「{child.name}」", weight_sum(theirs),
-                    child.weight)
-    budget = iset.budget.weight if iset.budget and iset.budget.weight is not None else ZERO
-    total = budget + weight_sum(rows)
-    if total != iset.total:
-        add(locate(doc, ("indicators",) if sub.data.get("indicators") else ("goals",)), TOTAL_LABEL, None,
-            total, iset.total)
-    return found
-
-
-# -- G612: a met target scored below full marks without a reason ---------------------------------------------
-
-def _explained(r: RowResult, sub: Submission) -> bool:
-    """A reason on the row, an evaluator's judgement, or the table's 偏差原因 box naming the indicator.
-
-    The importer's placeholder judgement (the score printed in a sheet) is not a reason anyone wrote."""
-    row = r.row
-    judgement = (row.evaluator_judgement or "").strip()
-    if row.reason.strip() or (judgement and judgement != IMPORTED_SCORE):
-        return True
-    return bool(row.name) and row.name in (sub.reason or "")
-
-
-def _unexplained_deductions(result: ScoreResult, sub: Submission, iset: IndicatorSet, diagnostics,
-                            rows: _RowIndex) -> list[Finding]:
-    if not iset.scored or not iset.deviation.reason_required:
-        return []
-    already = {id(rows.find(d)) for d in diagnostics if d.code == "D701"}  # D701 already asks for the reason
-    found = []
-    for r in result.rows:
-        if r.met is not True or r.given is None or r.weight is None or r.basis == "not_applicable":
-            continue
-        if ZERO <= r.given < r.weight and id(r) not in already and not _explained(r, sub):
-            d = make("G612", locate(sub.doc, r.row.path, "reason"), given=fmt_short(r.given),
-                     weight=fmt_short(r.weight))
-            found.append(Finding(d, r.name, r.given, r.rule_score if r.rule_score is not None else r.weight))
-    return found
 
 
 # -- output ---------------------------------------------------------------------------------------------------

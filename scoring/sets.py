@@ -220,6 +220,7 @@ def build_set(data: dict, file: str, origins: _Origins, diags: Diagnostics) -> I
             precision=int(b["precision"]) if b.get("precision") is not None else None,
             rate_precision=int(b.get("rate_precision", 2)),
             label=b.get("label", "预算执行率"),
+            zero_budget=b.get("zero_budget", "not_applicable"),
             where=origins.where(b),
         )
     levels = []

@@ -1,7 +1,7 @@
 """Parse targets and actuals the way real 自评表 write them.
 
     ≥8000件   ≧95％   >=１００   ＞＝2次   ≤50万元   →100%   = 0   6,577.19万元
-    95%以上   不低于90%   2021年12月31日前   每周五   及时   逐步提高   达成预期指标
+    95%以上   不低于90%   2021年12月31日前   12月底前   1-12月   90%-95%   ±5%   及时   达成预期指标
 
 A `Value` keeps the raw text, the comparison sign (normalised to one of
 `>= > <= < =`, or None when none is written), the number as a Decimal built
@@ -21,46 +21,81 @@ from functools import lru_cache
 
 NUMBER = "number"
 DATE = "date"
+RANGE = "range"
 TEXT = "text"
 EMPTY = "empty"
 
 GE, GT, LE, LT, EQ = ">=", ">", "<=", "<", "="
 SIGN_LABEL = {GE: "≥", GT: ">", LE: "≤", LT: "<", EQ: "="}
 
-# Glyphs and words for each sign; longest first so `>=` wins over `>`.
+# Glyphs and words for each sign; longest first so `>=` wins over `>`.  A word (不低于, 控制在, 达到) is a sign
+# only when a number or a date follows it: 「不低于上年水平」 and 「达到预期目标」 are 定性 targets.
 _SIGN_PREFIXES = [
     ("大于或等于", GE), ("大于等于", GE), ("不低于", GE), ("不少于", GE), ("不小于", GE), ("至少", GE),
     ("小于或等于", LE), ("小于等于", LE), ("不高于", LE), ("不超过", LE), ("不多于", LE), ("不大于", LE),
     ("至多", LE), ("控制在", LE),
     (">=", GE), ("=>", GE), ("≥", GE), ("≧", GE), ("⩾", GE), ("≮", GE),
     ("<=", LE), ("=<", LE), ("≤", LE), ("≦", LE), ("⩽", LE), ("≯", LE),
-    ("==", EQ), ("＝", EQ), ("=", EQ), ("→", EQ), ("->", EQ), ("⟶", EQ), ("≈", EQ), ("~", EQ), ("∽", EQ),
+    ("==", EQ), ("＝", EQ), ("═", EQ), ("=", EQ), ("→", EQ), ("->", EQ), ("⟶", EQ), ("≈", EQ), ("~", EQ),
+    ("∽", EQ),
     ("大于", GT), ("高于", GT), ("超过", GT), ("多于", GT), (">", GT),
     ("小于", LT), ("低于", LT), ("少于", LT), ("<", LT),
     ("等于", EQ), ("达到", GE),
 ]
 _SIGN_SUFFIXES = [("及以上", GE), ("以上", GE), ("及以下", LE), ("以下", LE), ("以内", LE), ("之内", LE)]
 
-_NUMBER_RE = re.compile(
-    r"^(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>[^\d\s,.+\-][^\d\s]{0,7})?$"
-)
+_NUM = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUMBER_RE = re.compile(rf"^(?P<num>{_NUM})\s*(?P<unit>[^\d\s,.+\-][^\d\s]{{0,7}})?$")
+_RANGE_RE = re.compile(
+    rf"^(?P<low>{_NUM})\s*(?P<unit1>[^\d\s,.+\-~～—至到][^\d\s~～—至到-]{{0,5}})?\s*(?:-|~|～|—|－|至|到)\s*"
+    rf"(?P<high>{_NUM})\s*(?P<unit2>[^\d\s,.+\-][^\d\s]{{0,7}})?$")
+_PLUS_MINUS_RE = re.compile(r"^±\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[^\d\s,.+\-][^\d\s]{0,7})?$")
 _DATE_RE = re.compile(
     r"^(?P<y>\d{4})\s*(?:年|[-./])\s*(?P<m>\d{1,2})\s*(?:月|[-./])?\s*(?:(?P<d>\d{1,2})\s*[日号]?)?"
     r"\s*(?P<end>底|末|月底|月末)?\s*(?P<before>前|之前|以前|内|以内|止)?$"
 )
+_DEADLINE_TAIL = r"\s*(?P<before>前|之前|以前|内|以内|止|完成|前完成|内完成|结束|底前)?$"
+# Dates and periods without a year: the table's year applies (「12月底前」「6月份完成」「1-12月」「年底前」「第四季度」).
+_MONTH_DAY_RE = re.compile(r"^(?:(?P<y>\d{4})\s*年\s*)?(?:(?P<m1>\d{1,2})\s*月?\s*(?:-|~|～|—|至|到)\s*)?"
+                           r"(?P<m>\d{1,2})\s*月份?\s*(?:(?P<d>\d{1,2})\s*[日号])?\s*(?P<end>底|末|中旬|上旬|下旬)?"
+                           + _DEADLINE_TAIL)
+_YEAR_END_RE = re.compile(r"^(?:(?P<y>\d{4})\s*年|本年度?|当年|年)\s*(?:底|末|度内|内|终)" + _DEADLINE_TAIL)
+_QUARTER_RE = re.compile(r"^(?:(?P<y>\d{4})\s*年\s*)?第?(?P<q>[1-4一二三四])季度(?:末|底)?" + _DEADLINE_TAIL)
+_HALF_RE = re.compile(r"^(?:(?P<y>\d{4})\s*年\s*)?(?P<h>上|下)半年(?:末|底)?" + _DEADLINE_TAIL)
+_CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4}
+_PLACEHOLDER_YEAR = 2000  # a leap year: 「2月29日前」 stays a date when no year is known
 
-# Units that are the same quantity at another scale.
+
+_AMBIGUOUS_COMMA = re.compile(r"^[^，]*[\d０-９]，(?![\d０-９]{3}[.．])[\d０-９][^，]*$")
+
+
+def ambiguous_comma(text: str) -> bool:
+    """「22，873」: one Chinese comma between digits, not a group before a decimal point (「6，577.19」)."""
+    return "，" in text and bool(_AMBIGUOUS_COMMA.match(text))
+
+
+# Units that are the same quantity at another scale.  A bare scale (「120万」) takes the other side's base.
 _SCALES = {"千": Decimal(1000), "万": Decimal(10000), "亿": Decimal(100000000), "百万": Decimal(1000000)}
-_UNIT_ALIASES = {"％": "%", "元人民币": "元", "人民币元": "元"}
+_UNIT_ALIASES = {"％": "%", "百分比": "%", "%(百分比)": "%", "百分比(%)": "%", "(%)": "%",
+                 "元人民币": "元", "人民币元": "元"}
 
+# Words that say the target was met, for 定性 targets.  无/零 are not among them: they say something did not
+# happen, which meets only a target that something should not happen (see _NONE_WORDS).
 MET_WORDS = frozenset(
     """达成预期指标 达成预期目标 达成年度指标 达成年度目标 达到预期 达到预期目标 达成 已达成 达到 已达到 完成 已完成
     全部完成 按时完成 按期完成 如期完成 圆满完成 达标 已达标 合规 合格 是 有效 及时 满意 符合 符合要求 保障 良好 正常
-    按时 按期 无 零""".split()
+    按时 按期""".split()
 )
 _IMPROVE_WORDS = ("提高", "提升", "增强", "改善", "加强", "完善", "推动", "促进", "优化", "增加", "巩固")
-_NOT_MET_MARKERS = ("未完成", "未达成", "未达到", "未达标", "部分", "没有", "不合规", "不及时", "否", "未")
-_NONE_WORDS = ("无", "零", "未发生", "未出现", "杜绝", "没有发生")
+_NONE_WORDS = ("无", "零", "未发生", "未出现", "杜绝", "没有发生", "不发生", "0起", "0次", "0例", "0件")
+# Hedges: the actual claims less than the target.  「较」 only before a quality word: 「较上年提高」 is a comparison.
+_HEDGES = ("基本", "大部分", "部分", "有所", "初步", "不明显", "不够", "不太", "较好", "较高", "较大", "较为", "较快",
+           "较满意", "较明显", "比较", "一般", "尚可", "大体", "总体上", "待提高", "待加强", "有待")
+_NEGATIONS = ("尚未", "未", "没有", "不合格", "不合规", "不及时", "不到位", "不达标", "不符合", "不满意", "不足",
+              "不理想", "否", "无法", "未能", "滞后", "延期", "推迟")
+_OCCURRENCE_RE = re.compile(r"(?:发生|出现|存在|投诉|举报|事故|违规|违纪|差错|问题|超支)[^，,。；;]{0,8}?"
+                            r"(?P<n>[1-9]\d*|[一二两三四五六七八九十]+)\s*(?:起|次|例|件|宗|处|个|项|人次|笔)"
+                            r"|(?P<n2>[1-9]\d*|[一二两三四五六七八九十]+)\s*(?:起|例|宗)\S{0,6}(?:事故|投诉|违规|问题)")
 
 
 @dataclass(frozen=True)
@@ -74,6 +109,11 @@ class Value:
     text: str = ""
     folded: bool = False  # full-width characters were folded to half-width
     sign_text: str = ""   # the sign as written: `≥`, `不低于`, `以上`
+    low: Decimal | None = None    # RANGE: 「90%-95%」, 「±5%」
+    high: Decimal | None = None
+    yearless: bool = False  # DATE written without a year (「12月底前」); `date` carries the assumed year
+    assumed: str = ""       # how a DATE was understood: 「1-12月」 → 「12月31日前」
+    ambiguous: str = ""     # the separator that could be a decimal point or a thousands separator
 
     @property
     def is_number(self) -> bool:
@@ -89,6 +129,10 @@ class Value:
             return f"{format_decimal(self.number)}{self.unit or ''}"
         return self.display()
 
+    def unit_written(self) -> bool:
+        """The unit is in the cell itself, not only in a separate 度量单位 column."""
+        return self.kind == NUMBER and bool(self.unit) and not re.fullmatch(r"[-+]?[\d.,]+", self.text.strip())
+
 
 def format_decimal(value: Decimal) -> str:
     """Plain notation without exponent or trailing zeros: 3.50 -> 3.5, 1E+1 -> 10."""
@@ -97,13 +141,17 @@ def format_decimal(value: Decimal) -> str:
 
 def normalize_text(raw: str) -> str:
     text = unicodedata.normalize("NFKC", str(raw))
-    text = text.replace("，", ",").replace("、", "、")
+    text = text.replace("，", ",").replace("═", "=")
     return re.sub(r"\s+", " ", text).strip()
 
 
 _PREFIXES_BY_FIRST: dict[str, list] = {}
 for _word, _sign in _SIGN_PREFIXES:  # same order as the list: longer words before their prefixes
     _PREFIXES_BY_FIRST.setdefault(_word[0], []).append((_word, _sign))
+
+
+def _is_word(sign_text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in sign_text)
 
 
 def _strip_sign(text: str) -> tuple[str | None, str, str]:
@@ -120,14 +168,16 @@ def _strip_suffix(text: str) -> tuple[str | None, str, str]:
     return None, text, ""
 
 
+_SIGN_WORDS = {"正向": GE, "正向指标": GE, "反向": LE, "反向指标": LE, "定量": None, "定性": None}
+
+
 def parse_sign(raw: str | None) -> str | None:
     """A separate 指标性质 column: `≥`, `正向`, `反向`, `＝`..."""
     if raw is None:
         return None
     text = normalize_text(raw)
-    words = {"正向": GE, "正向指标": GE, "反向": LE, "反向指标": LE, "定量": None, "定性": None}
-    if text in words:
-        return words[text]
+    if text in _SIGN_WORDS:
+        return _SIGN_WORDS[text]
     sign, rest, _ = _strip_sign(text)
     return sign if rest == "" else None
 
@@ -139,23 +189,24 @@ def normalize_unit(unit: str | None) -> str | None:
     return _UNIT_ALIASES.get(unit, unit) or None
 
 
-def parse_value(raw, sign: str | None = None, unit: str | None = None) -> Value:
-    """Parse one cell. `sign` and `unit` come from separate 指标性质/度量单位 columns."""
+def parse_value(raw, sign: str | None = None, unit: str | None = None, year: int | None = None) -> Value:
+    """Parse one cell. `sign` and `unit` come from separate 指标性质/度量单位 columns; `year` is the table's
+    year, for dates written without one."""
     # Values are immutable and tables repeat the same cells (「100%」「≥95%」) file after file.
     # The key keeps the type and the exact text: Decimal("5") == Decimal("5.0") == True must not collide.
     if isinstance(raw, (str, Decimal, bool)) and (sign is None or isinstance(sign, str)) \
-            and (unit is None or isinstance(unit, str)):
-        return _parse_cached(type(raw), str(raw), sign, unit)
-    return _parse_value(raw, sign, unit)
+            and (unit is None or isinstance(unit, str)) and (year is None or isinstance(year, int)):
+        return _parse_cached(type(raw), str(raw), sign, unit, year)
+    return _parse_value(raw, sign, unit, year)
 
 
 @lru_cache(maxsize=8192)
-def _parse_cached(kind: type, text: str, sign: str | None, unit: str | None) -> Value:
+def _parse_cached(kind: type, text: str, sign: str | None, unit: str | None, year: int | None) -> Value:
     raw = text if kind is str else Decimal(text) if kind is Decimal else text == "True"
-    return _parse_value(raw, sign, unit)
+    return _parse_value(raw, sign, unit, year)
 
 
-def _parse_value(raw, sign: str | None = None, unit: str | None = None) -> Value:
+def _parse_value(raw, sign: str | None = None, unit: str | None = None, year: int | None = None) -> Value:
     if raw is None:
         return Value(raw="", kind=EMPTY)
     if isinstance(raw, Decimal) and raw.is_finite():
@@ -181,25 +232,95 @@ def _parse_value(raw, sign: str | None = None, unit: str | None = None) -> Value
     found_sign = written_sign or suffix_sign or column_sign
     sign_text = prefix_text or suffix_text
 
+    if ambiguous_comma(raw_text):
+        return Value(raw=raw_text, kind=TEXT, sign=found_sign, text=text, folded=folded, sign_text=sign_text,
+                     ambiguous="，")
+
     match = _NUMBER_RE.match(body)
+    if match and (match.group("unit") or "")[:1] in ("月", "季"):  # 「12月底前」「6月份」 are dates, not numbers
+        match = None if _parse_date(body, year) is not None else match
     if match:
         number = Decimal(match.group("num").replace(",", ""))
         found_unit = normalize_unit(match.group("unit")) or column_unit
         return Value(raw=raw_text, kind=NUMBER, sign=found_sign, number=number, unit=found_unit,
                      text=text, folded=folded, sign_text=sign_text)
-    match = _DATE_RE.match(body)
-    if match:
-        parsed = _to_date(match)
-        if parsed is not None:
-            deadline = match.group("before") or match.group("end")
-            return Value(raw=raw_text, kind=DATE, sign=LE if deadline else (found_sign or EQ), date=parsed,
-                         text=text, folded=folded)
+    parsed = _parse_date(body, year)
+    if parsed is not None:
+        when, deadline, yearless, assumed = parsed
+        return Value(raw=raw_text, kind=DATE, sign=LE if deadline else (found_sign or EQ), date=when,
+                     text=text, folded=folded, yearless=yearless, assumed=assumed)
+    ranged = _parse_range(body, column_unit)
+    if ranged is not None:
+        low, high, range_unit = ranged
+        return Value(raw=raw_text, kind=RANGE, sign=None, unit=range_unit, low=low, high=high, text=text,
+                     folded=folded)
+    if sign_text and _is_word(sign_text):
+        # 「不低于上年水平」「控制在预算范围内」「达到预期」: a word, not a comparison with a number.
+        return Value(raw=raw_text, kind=TEXT, text=text, folded=folded)
     return Value(raw=raw_text, kind=TEXT, sign=found_sign, text=text, folded=folded, sign_text=sign_text)
 
 
-def _to_date(match: re.Match) -> date | None:
-    year, month = int(match.group("y")), int(match.group("m"))
-    day = match.group("d")
+def _parse_range(body: str, column_unit: str | None) -> tuple[Decimal, Decimal, str | None] | None:
+    match = _PLUS_MINUS_RE.match(body)
+    if match:
+        number = Decimal(match.group("num"))
+        return -number, number, normalize_unit(match.group("unit")) or column_unit
+    match = _RANGE_RE.match(body)
+    if not match:
+        return None
+    unit1, unit2 = normalize_unit(match.group("unit1")), normalize_unit(match.group("unit2"))
+    if unit1 and unit2 and unit1 != unit2:
+        return None
+    low, high = Decimal(match.group("low").replace(",", "")), Decimal(match.group("high").replace(",", ""))
+    if low > high:
+        return None
+    return low, high, unit1 or unit2 or column_unit
+
+
+def _parse_date(body: str, year: int | None) -> tuple[date, bool, bool, str] | None:
+    """(date, is a deadline, written without a year, how it was understood) or None."""
+    match = _DATE_RE.match(body)
+    if match:
+        parsed = _to_date(int(match.group("y")), int(match.group("m")), match.group("d"))
+        if parsed is None:
+            return None
+        return parsed, bool(match.group("before") or match.group("end")), False, ""
+    for pattern in (_MONTH_DAY_RE, _YEAR_END_RE, _QUARTER_RE, _HALF_RE):
+        match = pattern.match(body)
+        if match:
+            break
+    else:
+        return None
+    groups = match.groupdict()
+    written_year = int(groups["y"]) if groups.get("y") else None
+    use_year = written_year or year or _PLACEHOLDER_YEAR
+    day = None
+    if pattern is _MONTH_DAY_RE:
+        month, day = int(groups["m"]), groups.get("d")
+        if groups.get("m1") and (int(groups["m1"]) > month or day):
+            return None
+        if groups.get("end") in ("上旬", "中旬") and not day:
+            day = "10" if groups["end"] == "上旬" else "20"
+    elif pattern is _YEAR_END_RE:
+        month = 12
+    elif pattern is _QUARTER_RE:
+        quarter = _CN_DIGIT.get(groups["q"]) or int(groups["q"])
+        month = quarter * 3
+    else:
+        month = 6 if groups["h"] == "上" else 12
+    parsed = _to_date(use_year, month, day)
+    if parsed is None:
+        return None
+    deadline = bool(groups.get("before") or groups.get("end")) or pattern is not _MONTH_DAY_RE \
+        or bool(groups.get("m1")) or "月份" in body
+    understood = f"{parsed.month}月{parsed.day}日" + ("前" if deadline else "")
+    if written_year is None and (year is not None):
+        understood = f"{use_year}年{understood}"
+    assumed = "" if body.rstrip("前之以内止") == understood.rstrip("前") else understood
+    return parsed, deadline, written_year is None, assumed
+
+
+def _to_date(year: int, month: int, day) -> date | None:
     try:
         if day:
             return date(year, month, int(day))
@@ -210,22 +331,28 @@ def _to_date(match: re.Match) -> date | None:
 
 
 def looks_numeric(value: Value) -> bool:
-    """Text that was meant as a number: it has digits, or it was written with a sign."""
+    """Text that was meant as a number: it has digits, or it was written with a sign glyph."""
     if value.kind != TEXT:
         return False
+    if value.ambiguous:
+        return True
     if value.sign_text:
         return True
     # Digits and separators with a short unit, yet not a number: `12.5.3万元`, `1,2,3`.
     return bool(re.fullmatch(r"[\d.,%]+\s*[^\d\s]{0,6}", value.text))
 
 
+def has_digits(value: Value) -> bool:
+    return any(ch.isdigit() for ch in value.text)
+
+
 def split_unit(unit: str | None) -> tuple[str | None, Decimal]:
-    """`万元` -> (`元`, 10000); `台` -> (`台`, 1)."""
+    """`万元` -> (`元`, 10000); `台` -> (`台`, 1); a bare `万` -> (None, 10000): its base is the other side's."""
     if not unit:
         return None, Decimal(1)
     for prefix in sorted(_SCALES, key=len, reverse=True):
-        if unit.startswith(prefix) and len(unit) > len(prefix):
-            return unit[len(prefix):], _SCALES[prefix]
+        if unit.startswith(prefix):
+            return (unit[len(prefix):] or None), _SCALES[prefix]
     return unit, Decimal(1)
 
 
@@ -236,6 +363,17 @@ class UnitMismatch(Exception):
         self.actual_unit = actual_unit
 
 
+def convert(number: Decimal, unit: str | None, to_unit: str | None) -> Decimal:
+    """`number` in `unit` expressed in `to_unit`; UnitMismatch when they measure different things."""
+    if not unit or not to_unit or unit == to_unit:
+        return number
+    base_from, scale_from = split_unit(unit)
+    base_to, scale_to = split_unit(to_unit)
+    if base_from and base_to and base_from != base_to:
+        raise UnitMismatch(to_unit, unit)
+    return number * scale_from / scale_to
+
+
 def common_numbers(target: Value, actual: Value) -> tuple[Decimal, Decimal, str | None]:
     """Both numbers in the target's unit. A side without a unit takes the other's.
 
@@ -243,31 +381,91 @@ def common_numbers(target: Value, actual: Value) -> tuple[Decimal, Decimal, str 
     """
     if not target.unit or not actual.unit or target.unit == actual.unit:
         return target.number, actual.number, target.unit or actual.unit
-    base_t, scale_t = split_unit(target.unit)
-    base_a, scale_a = split_unit(actual.unit)
-    if base_t != base_a:
-        raise UnitMismatch(target.unit, actual.unit)
-    return target.number, actual.number * scale_a / scale_t, target.unit
+    return target.number, convert(actual.number, actual.unit, target.unit), target.unit
+
+
+# -- what a written actual says ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reading:
+    """What a qualitative actual claims: met plainly, hedged, negated, or something happened."""
+    hedge: str = ""       # 「基本」「有所」「不明显」
+    negation: str = ""    # 「未」「尚未」「不合格」
+    occurrence: str = ""  # 「发生1起」「投诉2起」
+
+    @property
+    def plain(self) -> bool:
+        return not (self.hedge or self.negation or self.occurrence)
+
+    def why(self) -> str:
+        if self.occurrence:
+            return f"写有「{self.occurrence}」"
+        if self.negation:
+            return f"含否定词「{self.negation}」"
+        return f"含限定词「{self.hedge}」" if self.hedge else ""
+
+
+def _without(text: str, words) -> str:
+    for word in sorted(words, key=len, reverse=True):
+        text = text.replace(word, "")
+    return text
+
+
+@lru_cache(maxsize=4096)
+def read_words(text: str, target: str = "") -> Reading:
+    """Hedges, negations and occurrences in `text` that the target itself does not contain."""
+    occurrence = ""
+    for match in _OCCURRENCE_RE.finditer(text):
+        occurrence = match.group(0)
+        break
+    # 「未发生」「无」 say nothing happened: not a negation of the result.
+    cleaned = _without(text, _NONE_WORDS)
+    negation = next((w for w in _NEGATIONS if w in cleaned and w not in target), "")
+    hedge = next((w for w in _HEDGES if w in text and w not in target), "")
+    return Reading(hedge=hedge, negation=negation, occurrence=occurrence)
+
+
+def is_none_target(target: Value) -> bool:
+    """A target that something must not happen: 「无安全事故」「零投诉」「杜绝…」, or the number 0."""
+    if target.kind == NUMBER:
+        return target.number == 0
+    return target.kind == TEXT and any(w in target.text for w in _NONE_WORDS)
+
+
+def says_none(actual: Value) -> bool:
+    """An actual that says nothing happened: 「无」「零」「未发生安全事故」 and no count of occurrences."""
+    if actual.kind == NUMBER:
+        return actual.number == 0
+    return actual.kind == TEXT and any(w in actual.text for w in _NONE_WORDS) \
+        and not read_words(actual.text).occurrence
 
 
 def text_meets(target: Value, actual: Value) -> bool | None:
-    """Does a qualitative actual meet its target? None when it cannot be told."""
+    """Does a qualitative actual meet its target?  True only when the words prove it; False when they deny
+    it; None when the evaluator must judge (a hedge, an occurrence, words that match nothing)."""
     a = actual.text
-    t = target.text
+    t = target.text if target.kind != EMPTY else ""
     if not a:
         return None
-    # 「无安全事故」 against 「未发生安全事故」: both say nothing bad happened.
-    if t and any(w in t for w in _NONE_WORDS) and any(w in a for w in _NONE_WORDS):
+    if t and a == t:
         return True
-    if any(marker in a for marker in _NOT_MET_MARKERS) and a not in MET_WORDS:
+    reading = read_words(a, t)
+    if t and is_none_target(target):
+        if reading.occurrence:
+            return False
+        if says_none(actual) and not reading.hedge:
+            return True
+    if reading.negation:
         return False
-    if t and (a == t or t in a):
+    if not reading.plain:
+        return None
+    if t and t in a:
         return True
     if a in MET_WORDS:
         return True
     if t and any(word in t for word in _IMPROVE_WORDS) and any(word in a for word in _IMPROVE_WORDS):
         return True
-    if t and a in t:
+    if t and a in t and len(a) >= 2:
         return True
     return None
 
@@ -283,9 +481,57 @@ def meets(target: Value, actual: Value) -> bool | None:
             return None
         sign = target.sign or GE
         return {GE: b >= a, GT: b > a, LE: b <= a, LT: b < a, EQ: b >= a if a != 0 else b <= 0}[sign]
+    if target.kind == NUMBER and is_none_target(target) and says_none(actual):
+        return True
+    if target.kind == RANGE and actual.kind == NUMBER:
+        try:
+            b = convert(actual.number, actual.unit, target.unit)
+        except UnitMismatch:
+            return None
+        return target.low <= b <= target.high
     if target.kind == DATE and actual.kind == DATE:
-        return actual.date <= target.date if target.sign in (LE, LT) else actual.date == target.date
+        when = comparable_date(target, actual)
+        return actual.date <= when if target.sign in (LE, LT) else actual.date == when
+    if target.kind in (NUMBER, RANGE) and actual.kind == TEXT:
+        return None  # words prove nothing against a number
     return text_meets(target, actual)
+
+
+def comparable_date(target: Value, actual: Value) -> date:
+    """The target's date in the actual's year when the target was written without a year and no table year
+    was known (the placeholder year)."""
+    if target.yearless and target.date.year == _PLACEHOLDER_YEAR and actual.date and not actual.yearless:
+        shifted = _to_date(actual.date.year, target.date.month, target.date.day)
+        return shifted or target.date
+    return target.date
+
+
+# -- amounts in budget cells --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Amount:
+    number: Decimal | None
+    unit: str | None = None
+    problem: str = ""   # V515 (ambiguous separator) or V520 (not an amount)
+
+
+def parse_amount(raw) -> Amount:
+    """A 预算数/执行数 cell typed as text: 「100万元」「6,577.19」「22，873」."""
+    if isinstance(raw, Decimal):
+        return Amount(raw)
+    value = parse_value(str(raw))
+    if value.ambiguous:
+        return Amount(None, problem="V515")
+    if value.kind != NUMBER or value.sign_text:
+        return Amount(None, problem="V520")
+    return Amount(value.number, value.unit)
+
+
+def separator_readings(raw: str) -> tuple[str, str]:
+    """The two ways to read 「22，873」: (「22873」, 「22.873」)."""
+    text = unicodedata.normalize("NFKC", raw).replace(",", "，").strip()
+    digits = re.sub(r"[^\d，.]", "", text)
+    return digits.replace("，", ""), digits.replace("，", ".")
 
 
 @lru_cache(maxsize=4096)

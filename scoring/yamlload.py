@@ -31,6 +31,7 @@ import yaml
 
 from .diagnostics import Diagnostics, Where
 from .fileio import open_regular
+from .values import ambiguous_comma
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000
@@ -234,6 +235,8 @@ def type_plain_scalar(text: str) -> tuple[Any, str | None]:
     # Only full-width forms (０-９ ． ， ＋ －) fold into numbers; ①③ must stay text.
     if not all(ch in "0123456789.,+-" or "\uff01" <= ch <= "\uff5e" for ch in text):
         return text, None
+    if ambiguous_comma(text):
+        return text, None  # 「22，873」: a thousands separator or a decimal point? the value stage asks (V515)
     folded = unicodedata.normalize("NFKC", text).replace("，", ",")
     if folded != text and (_NUMBER.match(folded) or _GROUPED.match(folded)):
         return Decimal(folded.replace(",", "")), folded

@@ -25,7 +25,7 @@ def test_score_text_table():
     result = run("score", SHANXI, "--explain")
     assert result.exit_code == 0, result.output
     assert "总分 92.07  等级 优" in result.stdout
-    assert "实际7台 < 目标≥11台，按比例 7/11×5 = 3.18" in result.stdout
+    assert "实际7台，未达到调整后目标（≥11台），按完成比例 7÷11×5 ≈ 3.18分" in result.stdout
     assert "评价人判断，规则得分3.18" in result.stdout
     assert "D703" in result.stderr  # execution rate 45.75% without a reason
 

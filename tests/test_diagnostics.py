@@ -694,8 +694,8 @@ def test_W408_grades_not_distinct(tmp_path):
 # == V: values =====================================================================================================
 
 def test_V501_actual_is_not_a_number(tmp_path):
-    outcome = run(tmp_path, variant("    actual: 10台\n", "    actual: 十台左右\n"))
-    expect(outcome.diagnostics, "V501", ERROR, "实际完成值「十台左右」无法识别为数值", line=11, col=13,
+    outcome = run(tmp_path, variant("    actual: 10台\n", "    actual: 约10台\n"))
+    expect(outcome.diagnostics, "V501", ERROR, "实际完成值「约10台」无法识别为数值", line=11, col=13,
            path=f"{ROW1_PATH} > 实际完成值",
            hint="请写成「符号 数字 单位」的形式，例如「≥11台」「100%」「≤50万元」；本行改按自评得分计。")
 
@@ -799,7 +799,7 @@ def test_V509_unknown_qualitative_grade(tmp_path):
     text = variant("    actual: 达成预期指标\n", "    actual: 部分完成\n    grade: 很好\n    given_score: 20\n")
     outcome = run(tmp_path, text)
     expect(outcome.diagnostics, "V509", ERROR,
-           "定性评价档次「很好」不能用于「定性评价」规则：可选档次：达成年度指标、部分达成并具有一定效果、未达成且效果较差",
+           "定性评价档次「很好」不能用于「定性评价」规则：可选档次：达成年度指标、部分达成年度指标并具有一定效果、未达成年度指标且效果较差",
            line=18, col=12, path=f"{ROW2_PATH} > 定性评价档次")
 
 
@@ -873,13 +873,26 @@ def test_G602_given_score_differs_from_rule(tmp_path):
     assert outcome.result.rows[0].score == 25
 
 
-def test_G603_evaluator_judgement(tmp_path):
+def test_G613_evaluator_raises_the_score_above_the_rule(tmp_path):
     text = variant("    actual: 10台\n", "    actual: 7台\n",
                    W50, W50 + "    given_score: 40\n    evaluator_judgement: 评价组认定\n")
     outcome = run(tmp_path, text)
-    expect(outcome.diagnostics, "G603", INFO, "自评得分 40 为评价人判断（评价组认定），规则得分为 35，相差 +5",
-           line=13, col=18, path=f"{ROW1_PATH} > 自评得分")
-    assert outcome.result.rows[0].score == 40
+    d = expect(outcome.diagnostics, "G613", WARNING, "自评得分 40 高于规则得分 35（评价人判断：评价组认定）",
+               line=13, col=18, path=f"{ROW1_PATH} > 自评得分",
+               hint="自评应实事求是，不得刻意抬高分数；请核对，确有依据请在偏差原因中写明。")
+    assert (d.about.subject, d.about.given, d.about.expected) == ("办公设备购置数量", 40, 35)
+    assert outcome.result.rows[0].score == 40  # the judgement stands, with a warning
+    assert "G603" not in codes(outcome)
+
+
+def test_G614_full_marks_on_a_violated_target(tmp_path):
+    text = variant("    target: ≥10台\n    actual: 10台\n", "    target: ≤5300元\n    actual: 5830元\n",
+                   W50, W50 + "    given_score: 50\n    evaluator_judgement: 表中自评\n")
+    outcome = run(tmp_path, text)
+    expect(outcome.diagnostics, "G614", WARNING, "目标未完成（实际「5830元」，目标「≤5300元」），表中却给了满分 50",
+           line=13, col=18, path=f"{ROW1_PATH} > 自评得分",
+           hint="请按规则得分 45.45 自评，或写明评价人判断的依据。")
+    assert "G613" not in codes(outcome)
 
 
 def test_G603_judgement_below_rule_score(tmp_path):
@@ -910,23 +923,33 @@ def test_G606_nothing_to_score(tmp_path):
 
 def test_G607_qualitative_needs_a_score(tmp_path):
     outcome = run(tmp_path, variant("    actual: 达成预期指标\n", "    actual: 部分完成\n"))
-    expect(outcome.diagnostics, "G607", ERROR, "定性指标未达成，需评价人在 相应 档内打分", line=ROW2, col=5,
-           path=f"{ROW2_PATH} > 自评得分",
-           hint="请填写 grade（达成年度指标、部分达成并具有一定效果、未达成且效果较差）和 given_score。")
+    expect(outcome.diagnostics, "G607", ERROR, "实际完成值「部分完成」含限定词「部分」，需评价人选档并在档内打分",
+           line=ROW2, col=5, path=f"{ROW2_PATH} > 自评得分",
+           hint="请填写 grade（达成年度指标、部分达成年度指标并具有一定效果、未达成年度指标且效果较差）"
+                "和 given_score（所选档次范围内的分数）。")
 
 
 def test_G607_qualitative_band_chosen_but_no_score(tmp_path):
-    text = variant("    actual: 达成预期指标\n", "    actual: 部分完成\n    grade: 部分达成并具有一定效果\n")
+    text = variant("    actual: 达成预期指标\n", "    actual: 未完成\n    grade: 部分达成并具有一定效果\n")
     outcome = run(tmp_path, text)
-    expect(outcome.diagnostics, "G607", ERROR, "定性指标未达成，需评价人在 部分达成并具有一定效果 档内打分")
+    expect(outcome.diagnostics, "G607", ERROR, "实际完成值「未完成」含否定词「未」，需评价人选档并在档内打分")
 
 
 def test_G608_given_score_outside_band(tmp_path):
     text = variant("    actual: 达成预期指标\n",
                    "    actual: 部分完成\n    grade: 部分达成并具有一定效果\n    given_score: 29\n    reason: 进度偏慢\n")
     outcome = run(tmp_path, text)
-    expect(outcome.diagnostics, "G608", ERROR, "自评得分 29 不在「部分达成并具有一定效果」档的范围 18～24 内",
-           line=19, col=18, path=f"{ROW2_PATH} > 自评得分")
+    expect(outcome.diagnostics, "G608", ERROR, "自评得分 29 不在「部分达成年度指标并具有一定效果」档的范围 [18, 24) 内",
+           line=19, col=18, path=f"{ROW2_PATH} > 自评得分",
+           hint="各档上端不含（最高档含满分）：请改选相应档次，或调整得分。")
+
+
+def test_G608_upper_end_of_a_band_is_excluded(tmp_path):
+    # 部分达成 scored 24 of 30 is 80%: that is the 达成 band's lower end, not 部分达成's upper end.
+    text = variant("    actual: 达成预期指标\n",
+                   "    actual: 部分完成\n    grade: 部分达成\n    given_score: 24\n    reason: 进度偏慢\n")
+    expect(run(tmp_path, text).diagnostics, "G608", ERROR,
+           "自评得分 24 不在「部分达成年度指标并具有一定效果」档的范围 [18, 24) 内")
 
 
 def test_G609_printed_total(tmp_path):
@@ -1003,7 +1026,7 @@ def test_one_run_reports_every_independent_problem(tmp_path):
         "unit: 测试单位\n", "unit: 测试单位\nproject: 甲\nproject: 乙\n",    # Y104, line 4
         "  executed: 95\n", "  executed: 50\n",                              # D703
         "    weight: 50\n", "    weight: ５０\n",                             # Y108
-        "    actual: 10台\n", "    actual: 十台\n",                          # V501
+        "    actual: 10台\n", "    actual: 约10台\n",                        # V501
         "    weight: 30\n", "    weight: 30\n    given_score: 40\n",          # G601
         "    actual: 95%\n", "    actual: 95个\n",                            # V502
     ) + "total: 80\n"                                                         # G609
@@ -1012,7 +1035,7 @@ def test_one_run_reports_every_independent_problem(tmp_path):
     for code in ("Y104", "Y108", "D703", "V501", "G601", "V502", "G609"):
         assert found.count(code) == 1, summary(outcome.diagnostics)
     expect(outcome.diagnostics, "Y104", ERROR, "键「project」重复出现（第一次在第 3 行）", line=4)
-    expect(outcome.diagnostics, "V501", ERROR, "实际完成值「十台」无法识别为数值", line=line_of(text, "十台"))
+    expect(outcome.diagnostics, "V501", ERROR, "实际完成值「约10台」无法识别为数值", line=line_of(text, "约10台"))
     expect(outcome.diagnostics, "V502", ERROR, "单位不一致：年度指标值为「%」，实际完成值为「个」",
            line=line_of(text, "95个"))
     expect(outcome.diagnostics, "G601", ERROR, "自评得分 40 超过分值 30", line=line_of(text, "given_score: 40"))
@@ -1143,10 +1166,10 @@ def test_I806_unsupported_type(tmp_path):
 
 def test_spreadsheet_value_problems_point_at_the_cell(tmp_path):
     path = _workbook(tmp_path, [["指标体系编号", "mof-project"], ["单位名称", "测试单位"], FORM_HEAD,
-                                ["产出指标", "数量指标", "办公设备购置数量", 50, "≥11台", None, "约七台", None]])
+                                ["产出指标", "数量指标", "办公设备购置数量", 50, "≥11台", None, "约7台", None]])
     outcome = Pipeline().run(path)
-    d = expect(outcome.diagnostics, "V501", ERROR, "实际完成值「约七台」无法识别为数值")
-    assert d.format().splitlines()[0] == f"{path}:表「自评表」G4: 错误 V501 实际完成值「约七台」无法识别为数值"
+    d = expect(outcome.diagnostics, "V501", ERROR, "实际完成值「约7台」无法识别为数值")
+    assert d.format().splitlines()[0] == f"{path}:表「自评表」G4: 错误 V501 实际完成值「约7台」无法识别为数值"
 
 
 def test_W409_scores_without_weights(tmp_path):
@@ -1174,14 +1197,108 @@ def test_I808_undecodable_csv(tmp_path):
 
 
 def test_G612_met_target_scored_below_full_marks_without_reason(tmp_path):
-    from scoring.review import review_path  # G612 is the review's own check, not the pipeline's
+    from scoring.review import review_path
 
     text = variant("    weight: 30\n", "    weight: 30\n    given_score: 28\n")
+    # One check stage: `score` and `review` see the same finding.
+    assert "G612" in codes(run(tmp_path, text))
     findings = review_path(write(tmp_path, text)).findings
     expect([f.diagnostic for f in findings], "G612", WARNING, "指标已完成，自评得分 28 低于分值 30，缺少扣分理由",
            line=ROW2, col=5, path=f"{ROW2_PATH} > 偏差原因分析",
            hint="请在 reason 中写明扣分理由；没有理由时应按分值自评。")
 
+
+
+def test_V512_hedged_actual_given_full_marks(tmp_path):
+    text = variant("    actual: 达成预期指标\n", "    actual: 基本提升\n    given_score: 30\n    reason: 评价组认定\n")
+    outcome = run(tmp_path, text)
+    expect(outcome.diagnostics, "V512", WARNING, "实际完成值「基本提升」含限定词「基本」，不能视为完全达到目标「提升」",
+           line=ROW2 + 4, col=13, path=f"{ROW2_PATH} > 实际完成值",
+           hint="请由评价人按三档选档打分（达成年度指标、部分达成年度指标并具有一定效果、未达成年度指标且效果较差），"
+                "或把实际结果写明确（如「已全部完成」）；本行不自动给满分。")
+
+
+def test_V513_words_against_a_numeric_target(tmp_path):
+    outcome = run(tmp_path, variant("    actual: 95%\n", "    actual: 满意\n"))
+    expect(outcome.diagnostics, "V513", WARNING, "实际完成值「满意」是文字，不能证明达到数值目标「≥90%」",
+           line=ROW3 + 4, col=13, path="满意度指标 > 服务对象满意度指标 > 指标「服务对象满意度」 > 实际完成值",
+           hint="请填写实际数值（如「90%」）；无法取得数值时由评价人打分并写明理由。本行不自动给满分。")
+    row = outcome.result.rows[2]
+    assert row.score == 0 and "G606" in codes(outcome)  # no number and no score: nothing to give
+
+
+def test_V514_decimal_against_a_percent_target(tmp_path):
+    outcome = run(tmp_path, variant("    actual: 95%\n", "    actual: 0.97\n"))
+    expect(outcome.diagnostics, "V514", WARNING, "实际完成值「0.97」像是把百分数写成了小数（目标为「≥90%」）",
+           hint="若实际是 97%，请写「97%」；若确为 0.97%，请写「0.97%」。改正前本行不按规则计分。")
+    assert outcome.result.rows[2].rule_score is None
+
+
+def test_V515_ambiguous_separator(tmp_path):
+    outcome = run(tmp_path, variant("  executed: 95\n", "  executed: 22，873\n"))
+    expect(outcome.diagnostics, "V515", ERROR, "「22，873」中的「，」无法确定是千位分隔符还是小数点",
+           line=5, col=13, path="预算执行情况 > 全年执行数",
+           hint="请写成「22873」或「22.873」，数字中不要用中文逗号。改正前不按此值计分。")
+    outcome = run(tmp_path, variant("    actual: 10台\n", "    actual: 10，5台\n"))
+    expect(outcome.diagnostics, "V515", ERROR, "「10，5台」中的「，」无法确定是千位分隔符还是小数点")
+
+
+def test_V516_executed_above_the_budget(tmp_path):
+    outcome = run(tmp_path, variant("  executed: 95\n", "  executed: 105\n"))
+    expect(outcome.diagnostics, "V516", WARNING, "全年执行数 105 超过全年预算数 100，执行率 105.00%",
+           line=5, col=13, path="预算执行情况 > 全年执行数",
+           hint="请核对执行数；确属超预算执行，请写明原因。得分按执行率 100% 计。")
+
+
+def test_V517_executed_far_above_the_budget(tmp_path):
+    outcome = run(tmp_path, variant("  annual: 100\n  executed: 95\n", "  annual: 120\n  executed: 965\n"))
+    expect(outcome.diagnostics, "V517", ERROR, "执行率 804.17%：全年执行数 965 远超全年预算数 120，很可能录入有误",
+           line=5, col=13, hint="请检查金额的单位（万元/元）和小数点；确属实情，请写明原因。")
+
+
+def test_V518_no_budget_and_nothing_spent(tmp_path):
+    outcome = run(tmp_path, variant("  annual: 100\n  executed: 95\n", "  annual: 0\n  executed: 0\n"))
+    expect(outcome.diagnostics, "V518", INFO, "全年预算数与全年执行数均为 0，预算执行率不适用",
+           line=4, col=11, hint="总分按适用分值折算：Σ得分 ÷ Σ适用分值 × 100。")
+    assert outcome.result.total == 100 and outcome.result.excluded_weight == 10
+
+
+def test_V519_sign_column_contradicts_the_target(tmp_path):
+    text = variant("    target: ≥10台\n", "    target: ≤10台\n    sign: 正向\n")
+    expect(run(tmp_path, text).diagnostics, "V519", WARNING,
+           "指标性质「正向」与年度指标值「≤10台」中的符号「≤」矛盾，按「≤」计", line=ROW1 + 4, col=11,
+           hint="请统一指标性质与指标值的符号。")
+
+
+def test_V520_budget_cell_that_is_not_an_amount(tmp_path):
+    outcome = run(tmp_path, variant("  executed: 95\n", "  executed: 95台\n"))
+    expect(outcome.diagnostics, "V520", WARNING, "全年执行数「95台」无法读取：不是金额",
+           line=5, col=13, hint="请只填数字（单位为万元），例如「256.5」或「256.5万元」。")
+    outcome = run(tmp_path, variant("  executed: 95\n", "  executed: 950000元\n"))
+    assert outcome.result.budget.executed == 95 and outcome.result.budget.score == 9.5
+
+
+def test_W410_printed_budget_weight_differs_from_the_set(tmp_path):
+    outcome = run(tmp_path, variant("  executed: 95\n", "  executed: 95\n  weight: 20\n"))
+    expect(outcome.diagnostics, "W410", WARNING,
+           "表中预算执行率的分值 20 与指标体系「mof-project」规定的 10 不一致，按 10 计", line=6, col=11,
+           hint="请确认选用的指标体系是否与表格一致（可用 --set 指定）。")
+
+
+def test_R312_weighted_row_without_a_name(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "自评表"
+    sheet.append(["一级指标", "二级指标", "三级指标", "分值", "年度指标值", "实际完成值"])
+    sheet.append(["产出指标", "数量指标", "办公设备购置数量", 50, "≥10台", "10台"])
+    sheet.append(["产出指标", "数量指标", None, 20, "≥5次", "5次"])
+    path = tmp_path / "表.xlsx"
+    book.save(path)
+    d = expect(Pipeline().run(path).diagnostics, "R312", ERROR, "有分值 20 但没有三级指标名称的一行",
+               hint="请在该行的「三级指标」单元格（C3）填写指标名称；不需要的行请整行删除。")
+    assert (d.sheet, d.cell) == ("自评表", "C3")
 
 
 # -- B: batches ------------------------------------------------------------------------------

@@ -73,9 +73,13 @@ def test_shanxi_judgement_stands_and_differs(pipeline):
     assert row.rule_score == Decimal("3.18")
     assert row.score == Decimal("3.5")
     assert row.basis == "judgement"
-    assert "7/11×5 = 3.18" in row.explain
-    notes = [d for d in outcome.diagnostics if d.code == "G603"]
-    assert len(notes) == 1 and "规则得分为 3.18，相差 +0.32" in notes[0].message
+    assert "7÷11×5 ≈ 3.18分" in row.explain
+    # The evaluator raised the score above the rule's: it stands, with a warning (not only a note).
+    raised = [d for d in outcome.diagnostics if d.code == "G613"]
+    assert len(raised) == 1 and raised[0].severity == "warning"
+    assert raised[0].message.startswith("自评得分 3.5 高于规则得分 3.18")
+    assert raised[0].about.given == Decimal("3.5") and raised[0].about.expected == Decimal("3.18")
+    assert not [d for d in outcome.diagnostics if d.code == "G603"]
     coverage = next(r for r in outcome.result.rows if r.name == "巡察乡镇覆盖率")
     assert coverage.rule_score == Decimal("1.50") and coverage.score == Decimal("1.50")
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import Diagnostics, Where
+from ..diagnostics import Diagnostics, Where, column_letter
 from ..yamlload import Document, type_plain_scalar
 from .workbook import MAX_COLS, MAX_ROWS
 
@@ -219,6 +219,10 @@ def find_header(cells) -> tuple[int, dict[str, int]] | None:
 
 
 BUDGET_ROW = ("预算执行率", "预算执行情况", "预算执行")
+TOTAL_ROW = ("总分", "合计", "总计")
+# The columns that make a row without a 三级指标 name an indicator someone forgot to name (R312).
+ROW_VALUES = ("weight", "target", "adjusted_target", "actual", "given_score")
+MAX_PLACES = 4
 _WEIGHT_TAIL = re.compile(r"\s*[(（]\s*\d+(\.\d+)?\s*分\s*[)）]\s*$")
 IMPORTED_SCORE = "导入的表中自评得分"
 
@@ -274,6 +278,7 @@ def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
         data["goals"] = [goal]
     rows = []
     above = {"level1": None, "level2": None}
+    printed_total, after_total = None, False
     for row in range(header_row + 1, cells.max_row + 1):
         first = cells.get(row, 1)[0]
         if isinstance(first, str) and _norm(first).startswith("填表说明"):
@@ -283,8 +288,19 @@ def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
         if any(_norm(v).startswith(_norm(b)) for v in (level1, name_value) if isinstance(v, str) for b in BUDGET_ROW):
             _budget_row(row, columns, read, data, doc)
             continue
-        if name_value in (None, "") or (isinstance(name_value, str) and _header_key(name_value) == "name"):
-            continue  # an unused slot, an empty line, or the header again (a second goal block)
+        if isinstance(name_value, str) and _header_key(name_value) == "name":
+            continue  # the header again (a second goal block)
+        if not after_total and _is_total_row(cells, row, columns):
+            # 总分 | … | 100 | 94.46: the table's own total; what follows (偏差分析, 改进措施 boxes) is no indicator.
+            after_total = True
+            value, formula = cells.get(row, columns["given_score"]) if "given_score" in columns else (None, None)
+            if formula is None:
+                printed_total = _convert(value, True, where(row, columns["given_score"]), diags)
+            continue
+        if name_value in (None, ""):
+            if not after_total and cells.get(row, columns["name"])[1] is None:
+                _unnamed_row(row, columns, cells, where, diags)
+            continue  # an unused slot or an empty line: a row with figures but no name is reported, not scored
         index = len(rows)
         item: dict = {}
         for key, col in columns.items():
@@ -307,10 +323,16 @@ def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
     data["indicators"] = rows
     if "set" not in data and default_set:
         data["set"] = default_set
-    printed = data.get("budget", {}).get("score")
-    if "precision" not in data and isinstance(printed, Decimal):
-        # The table rounds as its printed 预算执行 score does (13.9 → one decimal, 4.57 → two).
-        data["precision"] = Decimal(min(4, max(0, -printed.as_tuple().exponent)))
+    if "precision" not in data:
+        # The table rounds as its most precise printed score does: a 预算执行 score of 10 beside a row's 3.18
+        # means two decimals, not whole numbers.  A row's 自评得分 counts where it is the table's own printed
+        # score (a published table); in our form it is the unit's self-score, checked at the set's precision.
+        printed = [data.get("budget", {}).get("score"), printed_total]
+        if "evaluator_judgement" not in columns:
+            printed += [item.get("given_score") for item in rows]
+        places = [_places(value) for value in printed if isinstance(value, Decimal) and value.is_finite()]
+        if places:
+            data["precision"] = Decimal(min(MAX_PLACES, max(0, *places)))
     if "unit" not in data:
         # 山西/四川 tables name the 预算单位 only; a flat table names none: the file name stands in
         # (another sheet of the workbook may still name it: see _fields_from_other_sheets).
@@ -321,8 +343,48 @@ def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
     return doc
 
 
+def _places(value: Decimal) -> int:
+    """Decimals a printed number shows: 9.4 → 1, 4.57 → 2, 10 → 0."""
+    return max(0, -value.as_tuple().exponent)
+
+
+def _is_total_row(cells, row: int, columns: dict) -> bool:
+    """A 总分 / 合计 row: the label in a cell left of (or at) the 三级指标 column."""
+    for col in range(1, columns["name"] + 1):
+        text = cells.get(row, col)[0]
+        if isinstance(text, str) and _label(text) in TOTAL_ROW:
+            return True
+    return False
+
+
+def _unnamed_row(row: int, columns: dict, cells, where, diags: Diagnostics) -> None:
+    """R312 at the empty 三级指标 cell of a row that has a 分值, a target, an actual or a score: the row
+    cannot be scored without its name, and must not vanish silently."""
+    filled = [key for key in ROW_VALUES if key in columns
+              and (cells.get(row, columns[key])[0] not in (None, "") or cells.get(row, columns[key])[1] is not None)]
+    if not filled:
+        return
+    weight = None
+    if "weight" in columns:
+        value, formula = cells.get(row, columns["weight"])
+        if value not in (None, ""):
+            converted = _convert(value, True, where(row, columns["weight"]), Diagnostics())
+            weight = _text(converted) if converted not in (None, "") else None
+        elif formula is not None:
+            weight = formula[:60]
+    col = columns["name"]
+    cell = f"{column_letter(col)}{row}"
+    diags.add("R312", where(row, col), weight=weight if weight is not None else "（未填）",
+              hint=f"请在该行的「三级指标」单元格（{cell}）填写指标名称；不需要的行请整行删除。")
+
+
 def _budget_row(row: int, columns: dict, read, data: dict, doc: Document) -> None:
     budget = data.setdefault("budget", {})
+    if "weight" in columns:
+        value = read(row, columns["weight"], "weight", True)
+        if isinstance(value, Decimal):  # the printed 分值, compared with the set's budget weight by the checks
+            budget["weight"] = value
+            doc.positions[("budget", "weight")] = (row, columns["weight"])
     for key, field in (("target", "annual"), ("actual", "executed"), ("given_score", "score")):
         if key in columns:
             value = read(row, columns[key], field, True)

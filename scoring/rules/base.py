@@ -48,8 +48,20 @@ class RowContext:
     budget: dict = field(default_factory=dict)
 
     def show(self, score: Decimal) -> str:
-        """A score as the table will print it."""
-        return fmt_short(quantize(score, self.precision, self.rounding))
+        """A score as the table will print it: at the set's precision (9.00, 3.18)."""
+        return fmt(quantize(score, self.precision, self.rounding), self.precision)
+
+    def result(self, raw: Decimal, met: bool | None = None) -> str:
+        """「= 9.00分」 when exact, 「≈ 3.18分」 when rounded; a score rounded up to the full weight on a target not met
+        says so, with the unrounded figure."""
+        rounded = quantize(raw, self.precision, self.rounding)
+        if rounded == raw:
+            return f"= {self.show(raw)}分"
+        if met is False and rounded >= self.weight:
+            mode = "四舍五入" if self.rounding == "half_up" else "截尾"
+            return (f"≈ {fmt_short(quantize(raw, self.precision + 2))}，{mode}为{self.show(raw)}分"
+                    f"（等于分值，但目标未完成）")
+        return f"≈ {self.show(raw)}分"
 
 
 @dataclass

@@ -23,6 +23,7 @@ class BudgetResult:
     score: Decimal | None = None
     explain: str = ""
     flags: list[str] = field(default_factory=list)
+    not_applicable: bool = False  # no budget and nothing spent: the weight leaves the total (rescaled)
 
 
 def execution_score(weight: Decimal, executed: Decimal, planned: Decimal, cap: Decimal,
@@ -31,15 +32,19 @@ def execution_score(weight: Decimal, executed: Decimal, planned: Decimal, cap: D
     rate = executed / planned
     used = min(rate, cap)
     raw = weight * used
-    rate_text = n(rate) if len(n(rate)) <= 10 else n(quantize(rate, 6)) + "…"  # full precision is used
-    shown = f"min({rate_text}, {n(cap)})" if rate > cap else rate_text
-    text = (f"执行率 = 全年执行数{n(executed)} ÷ {planned_label}{n(planned)} = {percent(rate, rate_places)}；"
-            f"得分 = {n(weight)} × {shown}")
+    shown_rate = percent(rate, rate_places)
+    text = f"执行率 = 全年执行数{n(executed)} ÷ {planned_label}{n(planned)} = {shown_rate}"
+    if quantize(rate * 100, rate_places) != rate * 100:
+        text += "（计分用未四舍五入的执行率）"
+    if rate > cap:
+        text += f"；执行率超过{percent(cap, 0)}，按{percent(cap, 0)}计：得分 = {n(weight)} × {percent(cap, 0)}"
+    else:
+        text += f"；得分 = {n(weight)} × {shown_rate}"
     return rate, raw, text
 
 
 def score_budget(spec: BudgetSpec, budget: Budget | None, places: int, rounding: str,
-                 diags: Diagnostics, where) -> BudgetResult:
+                 diags: Diagnostics, where, total: Decimal = Decimal(100)) -> BudgetResult:
     """Score the 预算执行情况 block. `where(field)` locates a budget field."""
     result = BudgetResult(weight=spec.weight)
     if budget is None:
@@ -55,15 +60,22 @@ def score_budget(spec: BudgetSpec, budget: Budget | None, places: int, rounding:
             if value is not None and value < 0:
                 diags.add("V503", where(("sources", index, key)), field=f"{source['name']}{BUDGET_LABELS[key]}",
                           value=n(value))
-    key = next((k for k in spec.denominator if getattr(budget, k) is not None), None)
-    if key is None:
+    given = [k for k in spec.denominator if getattr(budget, k) is not None]
+    if not given:
         diags.add("V508", where(spec.denominator[0]), field=BUDGET_LABELS[spec.denominator[0]])
         return result
+    # 年初预算数 0 with a 全年预算数: the first figure that is not zero is the denominator.
+    key = next((k for k in given if getattr(budget, k) != 0), given[0])
     result.denominator = key
     planned, executed = getattr(budget, key), budget.executed
     result.planned, result.executed, result.label = planned, executed, budget.label
     if executed is None:
         diags.add("V508", where("executed"), field="全年执行数")
+        return result
+    if planned == 0 and executed == 0 and spec.zero_budget == "not_applicable":
+        result.not_applicable = True
+        diags.add("V518", where(key), label=BUDGET_LABELS[key], total=n(total))
+        result.explain = f"{BUDGET_LABELS[key]}与全年执行数均为0，预算执行率不适用，总分按适用分值折算"
         return result
     if planned == 0:
         diags.add("V504", where(key), field=BUDGET_LABELS[key])
@@ -81,10 +93,13 @@ def score_budget(spec: BudgetSpec, budget: Budget | None, places: int, rounding:
         return result
     result.raw = raw
     result.score = quantize(raw, places, rounding)
-    result.explain = f"{text} = {n(quantize(raw, places + 4))}"
-    if result.score != raw:
+    if result.score == raw:
+        result.explain = f"{text} = {format(result.score, 'f')}分"
+    else:
+        longer = quantize(raw, places + 2)
+        exact = f"= {n(raw)}" if longer == raw else f"≈ {n(longer)}"
         mode = "四舍五入" if rounding == "half_up" else "截尾"
-        result.explain += f"，{mode}保留{places}位小数为 {format(result.score, 'f')}"
+        result.explain = f"{text} {exact}，{mode}保留{places}位小数为 {format(result.score, 'f')}分"
     return result
 
 
@@ -116,4 +131,4 @@ class BudgetExecution(Rule):
             ctx.diags.add("V504", ctx.where("target"), field="预算数")
             return Outcome(ZERO, "预算数为零，执行率无法计算，计0分", met=False)
         rate, raw, text = execution_score(ctx.weight, executed, planned, cap, label)
-        return Outcome(max(raw, ZERO), f"{text} = {ctx.show(raw)}", met=rate >= 1)
+        return Outcome(max(raw, ZERO), f"{text} {ctx.result(max(raw, ZERO))}", met=rate >= 1)

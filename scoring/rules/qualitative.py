@@ -4,23 +4,47 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..numbers import ZERO
-from ..values import EMPTY, MET_WORDS, normalize_text, text_meets
+from ..values import EMPTY, MET_WORDS, normalize_text, read_words, text_meets
 from .base import Outcome, Rule, RowContext, cannot, n, register
 
+# 财预〔2020〕10号: three bands, upper ends open except the top one (100% belongs to 达成).
 DEFAULT_BANDS = [
-    {"label": "达成年度指标", "low": Decimal("0.8"), "high": Decimal(1)},
-    {"label": "部分达成并具有一定效果", "low": Decimal("0.6"), "high": Decimal("0.8")},
-    {"label": "未达成且效果较差", "low": Decimal(0), "high": Decimal("0.6")},
+    {"label": "达成年度指标", "low": Decimal("0.8"), "high": Decimal(1), "aliases": ("达成",)},
+    {"label": "部分达成年度指标并具有一定效果", "low": Decimal("0.6"), "high": Decimal("0.8"),
+     "aliases": ("部分达成并具有一定效果", "部分达成")},
+    {"label": "未达成年度指标且效果较差", "low": Decimal(0), "high": Decimal("0.6"),
+     "aliases": ("未达成且效果较差", "未达成")},
 ]
+
+
+def _key(text: str) -> str:
+    return normalize_text(text).replace(" ", "")
+
+
+def find_band(bands: list[dict], grade: str) -> dict | None:
+    """The band a written grade names: its full label, an alias, or the start of its label."""
+    key = _key(grade)
+    for band in bands:
+        if key == _key(band["label"]) or key in (_key(a) for a in band.get("aliases", ())):
+            return band
+    return next((b for b in bands if _key(b["label"]).startswith(key)), None) if key else None
+
+
+def in_band(band: dict, bands: list[dict], ratio: Decimal) -> bool:
+    """low ≤ ratio < high; the top band also holds its upper end (full marks)."""
+    top = max(b["high"] for b in bands)
+    return band["low"] <= ratio < band["high"] or (band["high"] == top and ratio == top)
 
 
 @register
 class Qualitative(Rule):
-    """定性指标：实际达到目标（「逐步提高」对「提高」，「达成预期指标」，与目标相同）得满分；
-    否则由评价人选档并在档内打分：达成年度指标 80%～100%，部分达成并具有一定效果 60%～80%，
-    未达成且效果较差 0～60%（档次可在 bands 中改写）。
+    """定性指标：实际明确达到目标（与目标表述相同，「达成预期指标」「已完成」，「逐步提高」对「提高」）得满分；
+    实际含限定词（基本、部分、有所、初步、较好、不明显）、否定词（未、尚未、不合格）或写有发生的次数
+    （「发生1起」「投诉2起」）时不视为达到，由评价人选档并在档内打分（财预〔2020〕10号）：
+    达成年度指标 [80%, 100%]，部分达成年度指标并具有一定效果 [60%, 80%)，未达成年度指标且效果较差 [0, 60%)
+    （档次可在 bands 中改写；上端不含，最高档含 100%）。
 
-    例：目标「及时」，实际「达成预期指标」，分值 5 → 5。
+    例：目标「及时」，实际「达成预期指标」，分值 5 → 5；实际「基本及时」→ 由评价人打分。
     """
     kind = "qualitative"
     title = "定性评价"
@@ -30,35 +54,46 @@ class Qualitative(Rule):
 
     def score(self, ctx: RowContext) -> Outcome:
         w = ctx.weight
-        if ctx.actual.kind == EMPTY:
+        actual, target = ctx.actual, ctx.target
+        if actual.kind == EMPTY:
             return cannot("缺少实际完成值")
-        verdict = text_meets(ctx.target, ctx.actual) if ctx.target.kind != EMPTY else (
-            True if ctx.actual.text in MET_WORDS else None)
+        reading = read_words(actual.text, target.text if target.kind != EMPTY else "")
+        if target.kind != EMPTY:
+            verdict = text_meets(target, actual)
+        else:
+            verdict = True if actual.text in MET_WORDS else (False if reading.negation else None)
+        shown = f"实际「{actual.display()}」"
         if verdict and ctx.grade is None:
-            return Outcome(w, f"实际「{ctx.actual.display()}」达到目标「{ctx.target.display()}」，得满分{n(w)}",
-                           met=True)
+            goal = f"目标「{target.display()}」" if target.kind != EMPTY else "目标"
+            return Outcome(w, f"{shown}，达到{goal}，得满分{n(w)}分", met=True)
+        why = reading.why() if not reading.plain else (
+            "表明未达成" if verdict is False else "与目标的表述不一致，无法确认已达成")
         bands = self.bands()
         labels = "、".join(b["label"] for b in bands)
         band = None
         if ctx.grade:
-            band = next((b for b in bands if b["label"] == ctx.grade or b["label"].startswith(ctx.grade)), None)
+            band = find_band(bands, ctx.grade)
             if band is None:
                 ctx.diags.add("V509", ctx.where("grade"), field="定性评价档次", raw=ctx.grade, rule=self.title,
                               detail=f"可选档次：{labels}")
                 return cannot("档次无效")
         if ctx.given is None:
-            ctx.diags.add("G607", ctx.where("given_score"), band=band["label"] if band else "相应", bands=labels)
-            return cannot("定性指标未达成，需评价人打分")
+            ctx.diags.add("G607", ctx.where("given_score"), raw=actual.display(), why=why, bands=labels)
+            return cannot("需评价人选档打分")
+        ratio = ctx.given / w if w else ZERO
         if band is None:
-            ratio = ctx.given / w if w else ZERO
-            band = next((b for b in bands if b["low"] <= ratio <= b["high"]), bands[-1])
+            band = next((b for b in bands if in_band(b, bands, ratio)), bands[-1])
         low, high = band["low"] * w, band["high"] * w
-        if not low <= ctx.given <= high:
+        top = band["high"] == max(b["high"] for b in bands)
+        if not in_band(band, bands, ratio):
             ctx.diags.add("G608", ctx.where("given_score"), given=n(ctx.given), band=band["label"],
-                          low=n(low), high=n(high))
-        return Outcome(ctx.given, f"实际「{ctx.actual.display()}」，评价人评为「{band['label']}」档"
-                                  f"（{n(low)}～{n(high)}分），打分{n(ctx.given)}",
-                       met=verdict, from_given=True)
+                          low=n(low), high=n(high), closing="]" if top else ")")
+        if ctx.given >= w and not verdict and (reading.hedge or reading.occurrence or verdict is None):
+            ctx.diags.add("V512", ctx.where("actual"), raw=actual.display(), why=why,
+                          target=target.display() if target.kind != EMPTY else "达成年度指标", bands=labels)
+        span = f"{n(low)}～{n(high)}分" + ("" if top else "，不含上端")
+        return Outcome(ctx.given, f"{shown}{why}，评价人评为「{band['label']}」档（{span}），打分{n(ctx.given)}分",
+                       met=bool(verdict), from_given=True)
 
 
 @register

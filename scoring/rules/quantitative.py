@@ -1,12 +1,27 @@
-"""Quantitative kinds: 正向, 反向, 等于, and `by_sign`, which picks one from the target's sign."""
+"""Quantitative kinds: 正向, 反向, 等于, and `by_sign`, which picks one from the target's sign.
+
+A number is scored only against a number.  Words against a numeric target (「满意」 against 「≥95%」) prove
+nothing: the row is not scored by the rule and the unit is asked for the number (V513); the one exception is
+无/零 against a zero target.  A decimal against a percentage target (「0.85」 against 「≥95%」) is asked about
+(V514) instead of being scored as 0.85%.
+"""
 from __future__ import annotations
 
 from decimal import Decimal
 
-from ..numbers import ZERO, percent
-from ..values import (DATE, EMPTY, EQ, GE, GT, LE, LT, MET_WORDS, NUMBER, TEXT, UnitMismatch,
-                      common_numbers, looks_numeric, text_meets)
+from ..numbers import HUNDRED, ZERO, percent
+from ..values import (DATE, EMPTY, EQ, GE, GT, LE, LT, NUMBER, RANGE, TEXT, UnitMismatch, common_numbers,
+                      comparable_date, convert, has_digits, looks_numeric, says_none,
+                      text_meets)
 from .base import Outcome, Rule, RowContext, cannot, n, register
+
+_RELATION = {GE: "达到", GT: "超过", LE: "未超过", LT: "低于", EQ: "等于"}
+
+
+def _target(ctx: RowContext) -> str:
+    """「目标（≥500人）」, naming the 调整后指标值 when that is what is used."""
+    label = "调整后目标" if ctx.target_label == "调整后指标值" else "目标"
+    return f"{label}（{ctx.target.display()}）"
 
 
 def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | None:
@@ -16,13 +31,23 @@ def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | 
         ctx.diags.add("V508", ctx.where("target"), field=ctx.target_label)
         return None
     if target.kind != NUMBER:
+        if target.ambiguous:
+            _ambiguous(ctx, "target", ctx.target_label)
+            return None
         ctx.diags.add("V509", ctx.where("target"), field=ctx.target_label, raw=target.display(),
                       rule=rule_title, detail="需要数值目标")
         return None
     if actual.kind == EMPTY:
         return None
     if actual.kind != NUMBER:
-        if actual.text not in MET_WORDS:  # `达成预期指标` is handled by _met_word, not an error
+        if target.number == 0 and says_none(actual):
+            return target.number, ZERO  # 「无」「零」 against a zero target: nothing happened
+        if actual.ambiguous:
+            _ambiguous(ctx, "actual", "实际完成值")
+        elif actual.kind == TEXT and not has_digits(actual):
+            ctx.diags.add("V513", ctx.where("actual"), raw=actual.display(), target=target.display(),
+                          example=f"{n(target.number)}{target.unit or ''}")
+        else:
             ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
         return None
     if actual.sign_text:
@@ -38,15 +63,24 @@ def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | 
         ctx.diags.add("V509", ctx.where("target"), field=ctx.target_label, raw=target.display(), rule=rule_title,
                       detail="目标值为负数，无法按比例计分；请改用分档或公式规则")
         return None
+    if _decimal_for_percent(target, actual, a):
+        ctx.diags.add("V514", ctx.where("actual"), raw=actual.display(), target=target.display(),
+                      as_percent=f"{n(actual.number * HUNDRED)}%")
+        return None
     return a, b
 
 
-def _met_word(ctx: RowContext) -> Outcome | None:
-    """`达成预期指标` written against a numeric target: full marks, but unverified."""
-    if ctx.actual.kind == TEXT and ctx.actual.text in MET_WORDS:
-        return Outcome(ctx.weight, f"实际「{ctx.actual.display()}」，视为达到目标「{ctx.target.display()}」，"
-                                   f"得满分{n(ctx.weight)}（未给出实际数值）", flags=["unverified"], met=True)
-    return None
+def _decimal_for_percent(target, actual, a: Decimal) -> bool:
+    """「0.85」 written against 「≥95%」: 85% written as a decimal, or really 0.85%?"""
+    return target.unit == "%" and a > 1 and "%" not in actual.text and 0 < actual.number <= 1
+
+
+def _ambiguous(ctx: RowContext, field: str, label: str) -> None:
+    from ..values import separator_readings
+
+    value = ctx.target if field == "target" else ctx.actual
+    as_int, as_dec = separator_readings(value.raw)
+    ctx.diags.add("V515", ctx.where(field), raw=value.display(), sep=value.ambiguous, as_int=as_int, as_dec=as_dec)
 
 
 def _over_achievement(ctx: RowContext, a: Decimal, b: Decimal, outcome: Outcome) -> Outcome:
@@ -60,19 +94,24 @@ def _over_achievement(ctx: RowContext, a: Decimal, b: Decimal, outcome: Outcome)
     reduction = ctx.deviation.over_achievement_reduction
     if reduction:
         outcome.score = outcome.score * (1 - reduction)
-        outcome.explain += f"，按规定扣减{n(reduction * 100)}%，得{ctx.show(outcome.score)}"
+        outcome.explain += f"，按规定扣减{n(reduction * 100)}%，得{ctx.show(outcome.score)}分"
     return outcome
 
 
 def _proportional(ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
     w = ctx.weight
     a_amt = ctx.actual.amount()
-    if b >= a:
-        out = Outcome(w, f"实际{a_amt} ≥ 目标{ctx.target.display()}，得满分{n(w)}", met=True)
+    sign = ctx.target.sign or GE
+    if b > a or (b == a and sign != GT):
+        out = Outcome(w, f"实际{a_amt}，{_RELATION[GE if sign == EQ else sign]}{_target(ctx)}，得满分{n(w)}分",
+                      met=True)
         return _over_achievement(ctx, a, b, out)
+    if b == a:  # strict 「>90%」 with exactly 90%: not exceeded, and the ratio would give the full weight
+        return Outcome(w, f"实际{a_amt}，等于而未超过{_target(ctx)}；按完成比例为满分，"
+                          f"严格大于的目标按达到计（见 jixiao rules）", met=True)
     score = max(ZERO, w * b / a)
-    return Outcome(score, f"实际{a_amt} < 目标{ctx.target.display()}，按比例 {n(b)}/{n(a)}×{n(w)} = {ctx.show(score)}",
-                   met=False)
+    return Outcome(score, f"实际{a_amt}，未达到{_target(ctx)}，按完成比例 {n(b)}÷{n(a)}×{n(w)} "
+                          f"{ctx.result(score, met=False)}", met=False)
 
 
 class _Quantitative(Rule):
@@ -82,18 +121,23 @@ class _Quantitative(Rule):
     def score(self, ctx: RowContext) -> Outcome:
         numbers = read_numbers(ctx, self.title)
         if numbers is None:
-            return _met_word(ctx) or cannot("无法读取目标值或实际值")
+            return cannot("无法读取目标值或实际值")
         return self.compare(ctx, *numbers)
 
     def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:  # pragma: no cover
         raise NotImplementedError
 
 
+def _shown(ctx: RowContext, b: Decimal) -> str:
+    """The actual as written, or 「无（按0计）」 for a zero target answered in words."""
+    return ctx.actual.amount() if ctx.actual.kind == NUMBER else f"「{ctx.actual.display()}」（按0计）"
+
+
 @register
 class Proportional(_Quantitative):
-    """正向指标（≥、>）：实际 ≥ 目标得满分，否则按 实际/目标 × 分值。
+    """正向指标（≥、>）：实际 ≥ 目标得满分，否则按 实际÷目标 × 分值。
 
-    例：目标 ≥11台，实际 7台，分值 5 → 7/11×5 = 3.18。
+    例：目标 ≥11台，实际 7台，分值 5 → 7÷11×5 = 3.18。
     """
     kind = "proportional"
     title = "正向指标按比例"
@@ -101,16 +145,16 @@ class Proportional(_Quantitative):
 
     def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
         if a == 0:
-            return Outcome(ctx.weight, f"目标为0，实际{ctx.actual.amount()}，得满分{n(ctx.weight)}", met=True)
+            return Outcome(ctx.weight, f"目标为0，实际{_shown(ctx, b)}，得满分{n(ctx.weight)}分", met=True)
         return _proportional(ctx, a, b)
 
 
 @register
 class Reverse(_Quantitative):
     """反向指标（≤、<，如成本）：实际 ≤ 目标得满分；否则
-    form: ratio 时按 目标/实际 × 分值；form: linear 时按 分值 × (1 − (实际−目标)/目标)，实际达到目标两倍时为 0。
+    form: ratio 时按 目标÷实际 × 分值；form: linear 时按 分值 × (1 − (实际−目标)÷目标)，实际达到目标两倍时为 0。
 
-    例：目标 ≤10万元，实际 12万元，分值 5 → ratio: 10/12×5 = 4.17；linear: 5×(1−2/10) = 4。
+    例：目标 ≤10万元，实际 12万元，分值 5 → ratio: 10÷12×5 = 4.17；linear: 5×(1−2÷10) = 4。
     """
     kind = "reverse"
     title = "反向指标"
@@ -118,26 +162,40 @@ class Reverse(_Quantitative):
 
     def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
         w = ctx.weight
-        t_amt, a_amt = ctx.target.amount(), ctx.actual.amount()
-        if b <= a:
-            return Outcome(w, f"实际{a_amt} ≤ 目标{ctx.target.display()}，得满分{n(w)}", met=True)
+        a_amt = _shown(ctx, b)
+        strict = ctx.target.sign == LT
+        if b < a or (b == a and not strict):
+            return Outcome(w, f"实际{a_amt}，未超过{_target(ctx)}，得满分{n(w)}分", met=True)
+        if b == a:
+            return Outcome(w, f"实际{a_amt}，等于{_target(ctx)}而未低于它；严格小于的目标按达到计（见 jixiao rules），"
+                              f"得满分{n(w)}分", met=True)
         if a <= 0:
-            return Outcome(ZERO, f"目标为{t_amt}，实际{a_amt}超出，不得分", met=False)
+            return Outcome(ZERO, f"实际{a_amt}，超过{_target(ctx)}，不得分", met=False)
         if self.params.get("form", "ratio") == "linear":
-            score = max(ZERO, w * (1 - (b - a) / a))
-            return Outcome(score, f"实际{a_amt} > 目标{ctx.target.display()}，超出{percent((b - a) / a)}，"
-                                  f"按 {n(w)}×(1−({n(b)}−{n(a)})/{n(a)}) = {ctx.show(score)}", met=False)
+            raw = w * (1 - (b - a) / a)
+            score = max(ZERO, raw)
+            text = (f"实际{a_amt}，超过{_target(ctx)}，超出{percent((b - a) / a)}，"
+                    f"按 {n(w)}×(1−({n(b)}−{n(a)})÷{n(a)}) ")
+            if raw < 0:
+                text += f"= {n(quantize_short(raw))}，低于0按0分计"
+            else:
+                text += ctx.result(score, met=False)
+            return Outcome(score, text, met=False)
         score = w * a / b
-        return Outcome(score, f"实际{a_amt} > 目标{ctx.target.display()}，按 目标/实际 {n(a)}/{n(b)}×{n(w)} = {ctx.show(score)}",
-                       met=False)
+        return Outcome(score, f"实际{a_amt}，超过{_target(ctx)}，按 目标÷实际 {n(a)}÷{n(b)}×{n(w)} "
+                              f"{ctx.result(score, met=False)}", met=False)
+
+
+def quantize_short(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01")) if value != value.quantize(Decimal("0.01")) else value
 
 
 @register
 class Equal(_Quantitative):
-    """等于（=、→）：目标为 0（零事故、零投诉）时实际 ≤ 0 得满分，否则 0 分；
+    """等于（=、→）：目标为 0（零事故、零投诉）时实际 ≤ 0（或「无」「零」）得满分，否则 0 分；
     目标不为 0 时按正向指标计分。
 
-    例：目标 →100%，实际 →60%，分值 2.5 → 60/100×2.5 = 1.5。
+    例：目标 →100%，实际 →60%，分值 2.5 → 60÷100×2.5 = 1.5。
     """
     kind = "equal"
     title = "等于目标"
@@ -147,7 +205,7 @@ class Equal(_Quantitative):
         w = ctx.weight
         if a == 0:
             if b <= 0:
-                return Outcome(w, f"目标为0，实际{ctx.actual.amount()}，得满分{n(w)}", met=True)
+                return Outcome(w, f"目标为0，实际{_shown(ctx, b)}，得满分{n(w)}分", met=True)
             return Outcome(ZERO, f"目标为0，实际{ctx.actual.amount()}，不得分", met=False)
         return _proportional(ctx, a, b)
 
@@ -156,7 +214,8 @@ class Equal(_Quantitative):
 class BySign(Rule):
     """按指标性质自动选择（默认规则）：
     ≥、> 或不写符号 → 正向；≤、< → 反向（form 同 reverse，默认 ratio）；=、→ → 等于；
-    日期（「2021年12月31日前」）→ 按期完成得满分；文字（「及时」「逐步提高」）→ 定性。
+    区间（「90%-95%」「±5%」）→ 落在区间内得满分；
+    日期（「2021年12月31日前」「12月底前」「第四季度」）→ 按期完成得满分；文字（「及时」「逐步提高」）→ 定性。
 
     例：目标「≤1次」，实际「0」→ 反向，得满分。
     """
@@ -174,30 +233,74 @@ class BySign(Rule):
             if target.sign == EQ:
                 return Equal({}).score(ctx)
             return Proportional({}).score(ctx)
+        if target.kind == RANGE:
+            return _in_range(ctx)
         if target.kind == DATE:
             return _deadline(ctx)
         if target.kind == EMPTY:
             ctx.diags.add("V508", ctx.where("target"), field=ctx.target_label)
             return cannot("缺少目标值")
+        if target.ambiguous:
+            _ambiguous(ctx, "target", ctx.target_label)
+            return cannot("目标值的分隔符有歧义")
         if looks_numeric(target):  # `≥abc台`: meant as a number, but not one
             ctx.diags.add("V501", ctx.where("target"), field=ctx.target_label, raw=target.display())
             return cannot("目标值无法识别为数值")
         return Qualitative({}).score(ctx)
 
 
+def _in_range(ctx: RowContext) -> Outcome:
+    """A range target: inside is full marks; outside, the distance to the nearer end is scored in proportion
+    when that end is positive, else the evaluator judges."""
+    target, actual, w = ctx.target, ctx.actual, ctx.weight
+    if actual.kind == EMPTY:
+        return cannot("缺少实际完成值")
+    if actual.kind != NUMBER:
+        if actual.ambiguous:
+            _ambiguous(ctx, "actual", "实际完成值")
+        elif not has_digits(actual):
+            ctx.diags.add("V513", ctx.where("actual"), raw=actual.display(), target=target.display(),
+                          example=f"{n(target.high)}{target.unit or ''}")
+        else:
+            ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
+        return cannot("实际完成值不是数值")
+    try:
+        b = convert(actual.number, actual.unit, target.unit)
+    except UnitMismatch as exc:
+        ctx.diags.add("V502", ctx.where("actual"), target_label=ctx.target_label, target_unit=exc.target_unit,
+                      actual_label="实际完成值", actual_unit=exc.actual_unit)
+        return cannot("单位不一致")
+    low, high = target.low, target.high
+    if low <= b <= high:
+        return Outcome(w, f"实际{actual.amount()}，在{_target(ctx)}区间内，得满分{n(w)}分", met=True)
+    if b < low and low > 0:
+        score = max(ZERO, w * b / low)
+        return Outcome(score, f"实际{actual.amount()}，低于{_target(ctx)}的下限，按 {n(b)}÷{n(low)}×{n(w)} "
+                              f"{ctx.result(score, met=False)}", met=False)
+    if b > high and high > 0:
+        score = w * high / b
+        return Outcome(score, f"实际{actual.amount()}，高于{_target(ctx)}的上限，按 {n(high)}÷{n(b)}×{n(w)} "
+                              f"{ctx.result(score, met=False)}", met=False)
+    return Outcome(None, f"实际{actual.amount()}，超出{_target(ctx)}区间，需评价人按偏离程度打分", met=False)
+
+
 def _deadline(ctx: RowContext) -> Outcome:
     target, actual, w = ctx.target, ctx.actual, ctx.weight
     if actual.kind == EMPTY:
         return cannot("缺少实际完成值")
+    assumed = f"（目标按{target.assumed}理解）" if target.assumed else ""
     if actual.kind == DATE:
+        when = comparable_date(target, actual)
+        if when != target.date and not assumed:
+            assumed = f"（目标按{when.year}年{when.month}月{when.day}日理解）"
         # A date target is a deadline unless written as 「…以后」 (≥): finishing early is on time.
-        on_time = actual.date >= target.date if target.sign in (GE, GT) else actual.date <= target.date
+        on_time = actual.date >= when if target.sign in (GE, GT) else actual.date <= when
         if on_time:
-            return Outcome(w, f"实际「{actual.display()}」不晚于目标「{target.display()}」，得满分{n(w)}", met=True)
-        return Outcome(ZERO, f"实际「{actual.display()}」晚于目标「{target.display()}」，不得分", met=False)
+            return Outcome(w, f"实际「{actual.display()}」，不晚于{_target(ctx)}{assumed}，得满分{n(w)}分", met=True)
+        return Outcome(ZERO, f"实际「{actual.display()}」，晚于{_target(ctx)}{assumed}，不得分", met=False)
     verdict = text_meets(target, actual)
     if verdict:
-        return Outcome(w, f"实际「{actual.display()}」达到目标「{target.display()}」，得满分{n(w)}", met=True)
+        return Outcome(w, f"实际「{actual.display()}」，达到{_target(ctx)}，得满分{n(w)}分", met=True)
     from .qualitative import Qualitative
 
     return Qualitative({}).score(ctx)

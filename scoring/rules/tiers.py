@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..values import NUMBER, parse_value, split_unit
+from ..values import NUMBER, UnitMismatch, convert, parse_value
 from .base import Outcome, Rule, RowContext, cannot, n, register, unusable_actual
 
 
@@ -101,14 +101,12 @@ class Tiers(Rule):
             return problem
         unit = next((i.unit for i, _ in self.tiers if i.unit), None)
         value = actual.number
-        if unit and actual.unit and actual.unit != unit:
-            base_t, scale_t = split_unit(unit)
-            base_a, scale_a = split_unit(actual.unit)
-            if base_t != base_a:
-                ctx.diags.add("V502", ctx.where("actual"), target_label="分档区间", target_unit=unit,
-                              actual_label="实际完成值", actual_unit=actual.unit)
-                return cannot("单位不一致")
-            value = value * scale_a / scale_t
+        try:
+            value = convert(value, actual.unit, unit)
+        except UnitMismatch:
+            ctx.diags.add("V502", ctx.where("actual"), target_label="分档区间", target_unit=unit,
+                          actual_label="实际完成值", actual_unit=actual.unit)
+            return cannot("单位不一致")
         for interval, points in self.tiers:
             if interval.contains(value):
                 points = min(points, ctx.weight)
