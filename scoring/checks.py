@@ -245,8 +245,12 @@ def table_deviation_reasons(result: ScoreResult, sub: Submission, iset: Indicato
                       weight=fmt_short(r.weight))
             continue
         if not lost and r.over_ratio is not None and not _explained(r, sub):
-            diags.add("D702", where, About(r.name), ratio=fmt_short(quantize(r.over_ratio, 2)),
-                      threshold=fmt_short(iset.deviation.over_achievement_ratio))
+            fields = dict(ratio=fmt_short(quantize(r.over_ratio, 2)),
+                          threshold=fmt_short(iset.deviation.over_achievement_ratio))
+            if "below_cap" in r.flags:
+                diags.add("D705", where, About(r.name), actual=r.actual, target=r.target, **fields)
+            else:
+                diags.add("D702", where, About(r.name), **fields)
         if r.met is True and r.given is not None and ZERO <= r.given < r.weight \
                 and not _explained(r, sub, judgement_counts=False):
             diags.add("G612", where, About(r.name, r.given, r.rule_score if r.rule_score is not None else r.weight),

@@ -184,6 +184,9 @@ _define("D701", WARNING, "得分 {score} 低于分值 {weight}，缺少偏差原
         "请在 reason 中说明未完成的原因，在 measures 中写改进措施。")
 _define("D702", WARNING, "实际完成值是目标值的 {ratio} 倍（≥{threshold} 倍），目标可能设置过低，缺少说明",
         "请在 reason 中说明超额完成的原因。")
+_define("D705", WARNING, "实际完成值 {actual} 远低于目标上限「{target}」（目标是实际的 {ratio} 倍，≥{threshold} 倍），"
+                         "目标可能设置过松，缺少说明",
+        "请在偏差原因中说明实际远低于目标的原因（如成本节约、目标测算偏宽）。")
 _define("D703", WARNING, "预算执行率 {rate} 低于 {threshold}，缺少原因说明",
         "请在 budget.reason 中说明执行率偏低的原因。")
 _define("D704", WARNING, "指标未完成，缺少未完成原因及改进措施",

@@ -85,8 +85,11 @@ class BudgetSpec:
 
 @dataclass
 class DeviationSpec:
-    over_achievement_ratio: Decimal | None = Decimal("1.3")
-    over_achievement_reduction: Decimal | None = None
+    # 超额完成 (财预〔2020〕10号: a target set too low is a deviation to explain, and may cost points).
+    over_achievement_ratio: Decimal | None = Decimal("1.3")      # ≥ targets: actual ÷ target; ≤ targets: target ÷ actual
+    over_achievement_min_difference: Decimal | None = None       # also require |actual − target| ≥ this (target's unit)
+    over_achievement_reduction: Decimal | None = None            # fraction of the row's score taken off when flagged
+    over_achievement_reduction_step: Decimal | None = None       # plus this fraction per 1× of ratio above the threshold
     low_rate: Decimal | None = Decimal("0.9")
     implausible_rate: Decimal | None = Decimal(2)  # 执行率 at or above this is taken for a typing error (V517)
     reason_required: bool = True

@@ -19,7 +19,7 @@ BASIS_LABELS = {
     "none": "无法计分", "not_applicable": "不适用", "unscored": "不计分",
 }
 FLAG_LABELS = {
-    "over_target": "超额", "unverified": "未核验", "given_differs": "自评不一致", "lost_points": "失分",
+    "over_target": "超额", "below_cap": "远低于上限", "unverified": "未核验", "given_differs": "自评不一致", "lost_points": "失分",
     "not_applicable": "不适用",
 }
 
@@ -210,6 +210,8 @@ def _remark(r: RowResult, places: int) -> str:
         return "无法计分"
     if "over_target" in r.flags:
         return "超额完成"
+    if "below_cap" in r.flags:
+        return "远低于上限"
     return ""
 
 

@@ -47,7 +47,8 @@ _ENUM_WORDS = {
 
 
 _NONE_WORDS = {"weight": "自定（由单位分配）", "over_achievement_ratio": "不检查", "low_rate": "不检查",
-               "over_achievement_reduction": "不扣减"}
+               "over_achievement_reduction": "不扣减", "over_achievement_min_difference": "不设",
+               "over_achievement_reduction_step": "不递增", "implausible_rate": "不检查"}
 
 
 def _label(key: str, in_rule: bool = False) -> str:
@@ -197,7 +198,8 @@ def diff_sets(old: IndicatorSet, new: IndicatorSet) -> list[Change]:
 _SETTINGS = ("name", "description", "region", "year", "kind", "template", "scored", "total", "precision",
              "rounding", "goal_blocks")
 _BUDGET_FIELDS = ("weight", "denominator", "cap", "precision", "rate_precision", "label")
-_DEVIATION_FIELDS = ("over_achievement_ratio", "over_achievement_reduction", "low_rate", "reason_required")
+_DEVIATION_FIELDS = ("over_achievement_ratio", "over_achievement_min_difference", "over_achievement_reduction",
+                     "over_achievement_reduction_step", "low_rate", "implausible_rate", "reason_required")
 
 
 def _diff_settings(old: IndicatorSet, new: IndicatorSet, out: _Changes) -> None:

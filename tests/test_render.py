@@ -69,7 +69,9 @@ def test_missing_reason_is_visible(pipeline):
     html = render_bytes(outcome, "html").decode("utf-8")
     assert '<span class="missing">待补充</span>' in html
     report = build_report(outcome)
-    assert [d.subject for d in report.deviations if d.missing] == ["预算执行率"]
+    # The cost rows far below their caps (≤50万元 with 22.87万元) need a reason too (D705).
+    assert [d.subject for d in report.deviations if d.missing] == ["预算执行率", "巡察工作成本控制数",
+                                                                  "每轮巡察工作完成经费支出金额"]
     sentences = [d.sentence for d in report.deviations]
     assert "办公设备购置数量：调整后指标值≥11台，实际完成7台，完成率63.6%，按比例得3.18分，扣1.82分，自评3.5分为评价人判断" in sentences
 

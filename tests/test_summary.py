@@ -291,7 +291,7 @@ def test_summary_xlsx_reads_back(examples_summary):
     assert len(projects) == 9
     shanxi = dict(zip(PROJECT_COLUMNS, next(p for p in projects if p[0] == "shanxi-2023-xuncha-project.yaml")))
     assert shanxi["计算总分"] == pytest.approx(92.07) and isinstance(shanxi["资金（万元）"], (int, float))
-    assert (shanxi["等级"], shanxi["警告"], shanxi["状态"]) == ("优", 2, "已计分")  # D703, G613
+    assert (shanxi["等级"], shanxi["警告"], shanxi["状态"]) == ("优", 4, "已计分")  # D703, G613, D705 ×2
     grades = {row[0]: row[1:] for row in wb["汇总"].iter_rows(values_only=True) if row[0] in ("优", "优秀", "良", "中")}
     assert grades["优秀"][0] == 1 and grades["优"][0] == 4 and grades["中"][0] == 0
     losses = list(wb["失分指标"].iter_rows(values_only=True))

@@ -291,6 +291,8 @@ def _row_deviation(r: RowResult, scored: bool) -> str:
             parts.append(f"自评{_num(r.score)}分为评价人判断")
     elif r.score < r.weight:
         parts.append(f"得{_num(r.score)}分，扣{_num(r.weight - r.score)}分")
+    elif r.over_ratio is not None and "below_cap" in r.flags:
+        parts.append(f"目标上限为实际的{_num(quantize(r.over_ratio, 2))}倍，目标可能设置偏松")
     elif r.over_ratio is not None:
         parts.append(f"为目标的{_num(quantize(r.over_ratio, 2))}倍，目标可能设置偏低")
     else:
@@ -369,6 +371,9 @@ def _summary(rows: list[RowView], budget: BudgetView | None, deviations: list[De
         over = [r.name for r in rows if "over_target" in r.flags]
         if over:
             parts.append(f"{len(over)}项超额完成较多（{'、'.join(over)}），目标值可能设置偏低")
+        loose = [r.name for r in rows if "below_cap" in r.flags]
+        if loose:
+            parts.append(f"{len(loose)}项远低于目标上限（{'、'.join(loose)}），目标值可能设置偏松")
     else:
         undone = [r.name for r in rows if r.status != "完成"]
         parts.append(f"共{len(rows)}项绩效指标，完成{len(rows) - len(undone)}项" +

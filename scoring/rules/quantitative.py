@@ -18,38 +18,40 @@ from .base import Outcome, Rule, RowContext, cannot, n, register
 _RELATION = {GE: "达到", GT: "超过", LE: "未超过", LT: "低于", EQ: "等于"}
 
 
-def _target(ctx: RowContext) -> str:
-    """「目标（≥500人）」, naming the 调整后指标值 when that is what is used."""
+def _target(ctx: RowContext, understood: str = "") -> str:
+    """「目标（≥500人）」, naming the 调整后指标值 when that is what is used, and how a date was understood."""
     label = "调整后目标" if ctx.target_label == "调整后指标值" else "目标"
-    return f"{label}（{ctx.target.display()}）"
+    note = f"，按{understood}理解" if understood else ""
+    return f"{label}（{ctx.target.display()}{note}）"
 
 
-def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | None:
-    """Target and actual as numbers in one unit, or None after saying why."""
+def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | str:
+    """Target and actual as numbers in one unit, or, after reporting why, the sentence that explains the row."""
     target, actual = ctx.target, ctx.actual
     if target.kind == EMPTY:
         ctx.diags.add("V508", ctx.where("target"), field=ctx.target_label)
-        return None
+        return f"缺少{ctx.target_label}，无法计分"
     if target.kind != NUMBER:
         if target.ambiguous:
             _ambiguous(ctx, "target", ctx.target_label)
-            return None
+            return f"{ctx.target_label}「{target.display()}」的分隔符有歧义，无法计分"
         ctx.diags.add("V509", ctx.where("target"), field=ctx.target_label, raw=target.display(),
                       rule=rule_title, detail="需要数值目标")
-        return None
+        return f"{ctx.target_label}「{target.display()}」不是数值，无法按{rule_title}计分"
     if actual.kind == EMPTY:
-        return None
+        return "缺少实际完成值"
     if actual.kind != NUMBER:
         if target.number == 0 and says_none(actual):
             return target.number, ZERO  # 「无」「零」 against a zero target: nothing happened
         if actual.ambiguous:
             _ambiguous(ctx, "actual", "实际完成值")
-        elif actual.kind == TEXT and not has_digits(actual):
+            return f"实际「{actual.display()}」的分隔符有歧义，无法计分"
+        if actual.kind == TEXT and not has_digits(actual):
             ctx.diags.add("V513", ctx.where("actual"), raw=actual.display(), target=target.display(),
                           example=f"{n(target.number)}{target.unit or ''}")
-        else:
-            ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
-        return None
+            return f"实际「{actual.display()}」是文字，不能证明达到{_target(ctx)}，需填写实际数值"
+        ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
+        return f"实际「{actual.display()}」无法识别为数值"
     if actual.sign_text:
         ctx.diags.add("V505", ctx.where("actual"), raw=actual.display(), sign=actual.sign_text,
                       value=actual.amount())
@@ -58,15 +60,15 @@ def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | 
     except UnitMismatch as exc:
         ctx.diags.add("V502", ctx.where("actual"), target_label=ctx.target_label, target_unit=exc.target_unit,
                       actual_label="实际完成值", actual_unit=exc.actual_unit)
-        return None
+        return f"单位不一致（{exc.target_unit}、{exc.actual_unit}），无法计分"
     if a < 0:  # a ratio to a negative target means nothing: say so instead of scoring above the weight
         ctx.diags.add("V509", ctx.where("target"), field=ctx.target_label, raw=target.display(), rule=rule_title,
                       detail="目标值为负数，无法按比例计分；请改用分档或公式规则")
-        return None
+        return "目标值为负数，无法按比例计分"
     if _decimal_for_percent(target, actual, a):
         ctx.diags.add("V514", ctx.where("actual"), raw=actual.display(), target=target.display(),
                       as_percent=f"{n(actual.number * HUNDRED)}%")
-        return None
+        return f"实际「{actual.display()}」像是写成了小数的百分数，待确认后计分"
     return a, b
 
 
@@ -83,18 +85,34 @@ def _ambiguous(ctx: RowContext, field: str, label: str) -> None:
     ctx.diags.add("V515", ctx.where(field), raw=value.display(), sep=value.ambiguous, as_int=as_int, as_dec=as_dec)
 
 
-def _over_achievement(ctx: RowContext, a: Decimal, b: Decimal, outcome: Outcome) -> Outcome:
-    threshold = ctx.deviation.over_achievement_ratio
-    if threshold is None or a <= 0 or b / a < threshold:
+def _over_achievement(ctx: RowContext, a: Decimal, b: Decimal, outcome: Outcome, below_cap: bool = False) -> Outcome:
+    """Flag a target far exceeded (≥ targets: actual ÷ target ≥ threshold) or a cap far undercut (≤ targets:
+    target ÷ actual ≥ threshold), optionally only past an absolute difference, and reduce the score when the set
+    says so: `reduction` plus `reduction_step` for each 1× of ratio above the threshold, at most 100%."""
+    dev = ctx.deviation
+    threshold = dev.over_achievement_ratio
+    high, low = (a, b) if below_cap else (b, a)
+    if threshold is None or low <= 0:
         return outcome
-    ratio = b / a
-    outcome.flags.append("over_target")
+    ratio = high / low
+    if ratio < threshold:
+        return outcome
+    if dev.over_achievement_min_difference is not None and abs(b - a) < dev.over_achievement_min_difference:
+        return outcome
+    outcome.flags.append("below_cap" if below_cap else "over_target")
     outcome.over_ratio = ratio
-    outcome.explain += f"；实际是目标的{n(ratio.quantize(Decimal('0.01')))}倍（≥{n(threshold)}倍），目标可能设置过低"
-    reduction = ctx.deviation.over_achievement_reduction
-    if reduction:
-        outcome.score = outcome.score * (1 - reduction)
-        outcome.explain += f"，按规定扣减{n(reduction * 100)}%，得{ctx.show(outcome.score)}分"
+    shown = n(ratio.quantize(Decimal("0.01")))
+    if below_cap:
+        outcome.explain += f"；目标上限是实际的{shown}倍（≥{n(threshold)}倍），目标可能设置过松"
+    else:
+        outcome.explain += f"；实际是目标的{shown}倍（≥{n(threshold)}倍），目标可能设置过低"
+    reduction = (dev.over_achievement_reduction or ZERO) + (dev.over_achievement_reduction_step or ZERO) * (ratio - threshold)
+    if reduction > 0:
+        reduction = min(reduction, Decimal(1))
+        before = outcome.score
+        outcome.score = before * (1 - reduction)
+        cut = f"{n((reduction * HUNDRED).quantize(Decimal('0.01')))}%"
+        outcome.explain += f"，按规定扣减{cut}：{n(before)}×(1−{cut}) {ctx.result(outcome.score)}"
     return outcome
 
 
@@ -109,9 +127,11 @@ def _proportional(ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
     if b == a:  # strict 「>90%」 with exactly 90%: not exceeded, and the ratio would give the full weight
         return Outcome(w, f"实际{a_amt}，等于而未超过{_target(ctx)}；按完成比例为满分，"
                           f"严格大于的目标按达到计（见 jixiao rules）", met=True)
-    score = max(ZERO, w * b / a)
-    return Outcome(score, f"实际{a_amt}，未达到{_target(ctx)}，按完成比例 {n(b)}÷{n(a)}×{n(w)} "
-                          f"{ctx.result(score, met=False)}", met=False)
+    raw = w * b / a
+    text = f"实际{a_amt}，未达到{_target(ctx)}，按完成比例 {n(b)}÷{n(a)}×{n(w)} "
+    if raw < 0:
+        return Outcome(ZERO, text + f"= {n(quantize_short(raw))}，低于0按0分计", met=False)
+    return Outcome(raw, text + ctx.result(raw, met=False), met=False)
 
 
 class _Quantitative(Rule):
@@ -120,8 +140,8 @@ class _Quantitative(Rule):
 
     def score(self, ctx: RowContext) -> Outcome:
         numbers = read_numbers(ctx, self.title)
-        if numbers is None:
-            return cannot("无法读取目标值或实际值")
+        if isinstance(numbers, str):
+            return cannot(numbers)
         return self.compare(ctx, *numbers)
 
     def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:  # pragma: no cover
@@ -165,7 +185,8 @@ class Reverse(_Quantitative):
         a_amt = _shown(ctx, b)
         strict = ctx.target.sign == LT
         if b < a or (b == a and not strict):
-            return Outcome(w, f"实际{a_amt}，未超过{_target(ctx)}，得满分{n(w)}分", met=True)
+            out = Outcome(w, f"实际{a_amt}，未超过{_target(ctx)}，得满分{n(w)}分", met=True)
+            return _over_achievement(ctx, a, b, out, below_cap=True)
         if b == a:
             return Outcome(w, f"实际{a_amt}，等于{_target(ctx)}而未低于它；严格小于的目标按达到计（见 jixiao rules），"
                               f"得满分{n(w)}分", met=True)
@@ -288,16 +309,17 @@ def _deadline(ctx: RowContext) -> Outcome:
     target, actual, w = ctx.target, ctx.actual, ctx.weight
     if actual.kind == EMPTY:
         return cannot("缺少实际完成值")
-    assumed = f"（目标按{target.assumed}理解）" if target.assumed else ""
     if actual.kind == DATE:
         when = comparable_date(target, actual)
-        if when != target.date and not assumed:
-            assumed = f"（目标按{when.year}年{when.month}月{when.day}日理解）"
+        understood = target.assumed
+        if when != target.date:
+            understood = f"{when.year}年{when.month}月{when.day}日" + ("前" if target.sign in (LE, LT) else "")
+        goal = _target(ctx, understood)
         # A date target is a deadline unless written as 「…以后」 (≥): finishing early is on time.
         on_time = actual.date >= when if target.sign in (GE, GT) else actual.date <= when
         if on_time:
-            return Outcome(w, f"实际「{actual.display()}」，不晚于{_target(ctx)}{assumed}，得满分{n(w)}分", met=True)
-        return Outcome(ZERO, f"实际「{actual.display()}」，晚于{_target(ctx)}{assumed}，不得分", met=False)
+            return Outcome(w, f"实际「{actual.display()}」，不晚于{goal}，得满分{n(w)}分", met=True)
+        return Outcome(ZERO, f"实际「{actual.display()}」，晚于{goal}，不得分", met=False)
     verdict = text_meets(target, actual)
     if verdict:
         return Outcome(w, f"实际「{actual.display()}」，达到{_target(ctx)}，得满分{n(w)}分", met=True)
