@@ -141,3 +141,50 @@ def test_precision_override_and_rounding_half_up(tmp_path):
     text = SUBMISSION.replace("budget: {annual: 100, executed: 95}", "budget: {annual: 800, executed: 1}") + "precision: 3\n"
     result = run(tmp_path, text).result
     assert result.budget.score == Decimal("0.013")  # 0.0125 → 0.013 (ROUND_HALF_UP, not banker's 0.012)
+
+
+# -- stages never mutate their inputs ------------------------------------------------------------------
+
+import copy  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from scoring.diagnostics import Diagnostics  # noqa: E402
+from scoring.engine import score_submission  # noqa: E402
+from scoring.model import Submission  # noqa: E402
+from scoring.yamlload import load_text  # noqa: E402
+
+_LOADER = SetLoader(())
+_SETS = [_LOADER.get(set_id)[0] for set_id in ("mof-project", "hunan-department-scorecard", "shanxi-project")]
+_ROW_NAMES = ["财政供养人员控制率", "“三公经费”变动率", "办公设备购置数量", "服务对象满意度", "数量"]
+_LEVELS = [("", ""), ("产出指标", "数量指标"), ("投入", "预算配置"), ("产出指标", "")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_ROW_NAMES), st.sampled_from(_LEVELS),
+                          st.sampled_from([None, "≥10台", "提高", "12月底前", "90%-95%"]),
+                          st.sampled_from(["10台", "基本完成", "无", "0.9", "2023年11月30日"]),
+                          st.sampled_from([None, "5", "20"])), min_size=1, max_size=6))
+def test_property_scoring_never_mutates_its_input(rows):
+    """Score one submission against two sets: the submission (rows and data) is the same before and after."""
+    lines = ["set: mof-project", "unit: 测试单位", "year: 2023", "budget: {annual: 100, executed: 95}", "indicators:"]
+    for name, (level1, level2), target, actual, weight in rows:
+        fields = [f"name: '{name}'", f"actual: '{actual}'"]
+        fields += [f"level1: {level1}"] if level1 else []
+        fields += [f"level2: {level2}"] if level2 else []
+        fields += [f"target: '{target}'"] if target else []
+        fields += [f"weight: {weight}"] if weight else []
+        lines.append("  - {" + ", ".join(fields) + "}")
+    diags = Diagnostics()
+    doc = load_text("\n".join(lines) + "\n", "sub.yaml", diags)
+    sub = Submission.from_document(doc, diags)
+    before_rows, before_data = copy.deepcopy([r.__dict__ for r in sub.rows]), copy.deepcopy(sub.data)
+    first = score_submission(sub, _SETS[0], Diagnostics())
+    for iset in _SETS[1:]:
+        score_submission(sub, iset, Diagnostics())
+    again = score_submission(sub, _SETS[0], Diagnostics())
+    assert [r.__dict__ for r in sub.rows] == before_rows
+    assert sub.data == before_data
+    assert [(r.level1, r.level2, r.target, r.score) for r in again.rows] == \
+        [(r.level1, r.level2, r.target, r.score) for r in first.rows]

@@ -1,7 +1,7 @@
 """Tests for the rule kinds: data-driven cases in tests/cases/*.yaml, explicit checks, and properties.
 
-Case files (one per rule kind, `tests/cases/<kind>.yaml`) are meant to be extended by people who
-know the tables, not the code.  Each file has `kind`, optional named `rules` and a list of `cases`:
+Case files (one per rule kind, `tests/cases/<kind>.yaml`, and one per class of written value,
+`tests/cases/values/<class>.yaml`) are meant to be extended by people who know the tables, not the code.  Each file has `kind`, optional named `rules` and a list of `cases`:
 
     kind: proportional
     rules:                      # optional: rules used by several cases, referred to by name
@@ -20,6 +20,7 @@ know the tables, not the code.  Each file has `kind`, optional named `rules` and
         budget: {执行数: 160, 预算数: 256}   # optional budget figures (formula, budget_execution)
         deviation: {over_achievement_ratio: 1.3, over_achievement_reduction: 0.2}   # optional
         precision: 2                # decimals for rounding (ROUND_HALF_UP), default 2
+        year: 2023                  # the table's year, for dates written without one
         # expectations -- exactly one of expect_score / expect_none, or neither for a lint-only case:
         expect_score: "3.18"        # the score rounded at `precision`
         expect_none: true           # the rule cannot score this row
@@ -54,7 +55,7 @@ CASES_DIR = Path(__file__).resolve().parent / "cases"
 
 CASE_KEYS = {
     "name", "rule", "weight", "target", "actual", "sign", "unit", "given", "grade", "inputs", "budget",
-    "deviation", "precision", "note",
+    "deviation", "precision", "note", "year",
     "expect_score", "expect_none", "expect_codes", "expect_explain_contains", "expect_flags", "expect_met",
     "expect_from_given", "expect_lint_codes", "expect_lint_contains", "expect_build_codes",
 }
@@ -63,9 +64,9 @@ FILE_KEYS = {"kind", "rules", "cases"}
 
 # --- loading the case files ---------------------------------------------------------------------
 
-def load_case_files() -> dict[str, dict]:
+def load_case_files(folder: Path = CASES_DIR) -> dict[str, dict]:
     files = {}
-    for path in sorted(CASES_DIR.glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml")):
         diags = Diagnostics()
         doc = load_file(path, diags)
         errors = [d.format() for d in diags if d.severity == "error"]
@@ -76,10 +77,13 @@ def load_case_files() -> dict[str, dict]:
 
 
 CASE_FILES = load_case_files()
+# One file per class of written value (dates, hedges, units...), each with the rule kind it exercises.
+VALUE_CASE_FILES = {f"values/{name}": data for name, data in load_case_files(CASES_DIR / "values").items()}
+ALL_CASE_FILES = {**CASE_FILES, **VALUE_CASE_FILES}
 
 
 def all_cases():
-    for file_name, data in CASE_FILES.items():
+    for file_name, data in ALL_CASE_FILES.items():
         for index, case in enumerate(data.get("cases") or []):
             yield pytest.param(file_name, case, id=f"{file_name[:-5]}:{case.get('name', index)}")
 
@@ -107,11 +111,13 @@ def make_context(case: dict, diags: Diagnostics) -> RowContext:
         assert hasattr(deviation, key), f"unknown deviation setting {key}"
         setattr(deviation, key, as_decimal(value) if value is not None else None)
     actual_raw = case.get("actual")
+    year = int(case["year"]) if case.get("year") is not None else None
     return RowContext(
         name=case["name"],
         weight=as_decimal(case["weight"]),
-        target=parse_value(case.get("target"), sign=case.get("sign"), unit=case.get("unit")),
-        actual=parse_value(None if isinstance(actual_raw, list) else actual_raw, sign=None, unit=case.get("unit")),
+        target=parse_value(case.get("target"), sign=case.get("sign"), unit=case.get("unit"), year=year),
+        actual=parse_value(None if isinstance(actual_raw, list) else actual_raw, sign=None, unit=case.get("unit"),
+                           year=year),
         diags=diags,
         where=lambda f: Where(),
         precision=int(case.get("precision", 2)),
@@ -139,9 +145,9 @@ def test_every_registered_kind_has_a_case_file():
         assert name == f"{data['kind']}.yaml"
 
 
-@pytest.mark.parametrize("file_name", sorted(CASE_FILES))
+@pytest.mark.parametrize("file_name", sorted(ALL_CASE_FILES))
 def test_case_file_is_well_formed(file_name):
-    data = CASE_FILES[file_name]
+    data = ALL_CASE_FILES[file_name]
     assert set(data) <= FILE_KEYS, set(data) - FILE_KEYS
     assert data["kind"] in REGISTRY
     cases = data["cases"]
@@ -166,7 +172,7 @@ def test_case_file_is_well_formed(file_name):
 
 @pytest.mark.parametrize("file_name, case", list(all_cases()))
 def test_case(file_name, case):
-    data = CASE_FILES[file_name]
+    data = ALL_CASE_FILES[file_name]
     params = resolve_rule(data, case)
     build_diags = Diagnostics()
     rule = build(RuleSpec(params["kind"], params), build_diags)
@@ -590,3 +596,29 @@ def test_property_no_kind_raises_on_any_text(kind, w, target, actual):
         assert type(out.score) is Decimal
         if not out.from_given:
             assert D(0) <= out.score <= w
+
+
+# --- no silent full marks ---------------------------------------------------------------------------
+
+# Words people write as actuals, and any CJK text without digits: none of it proves a number.
+WORD_ACTUALS = ["无", "零", "是", "满意", "达成预期指标", "已完成", "完成", "达标", "良好", "按时", "较好", "基本完成",
+                "全部完成", "符合要求", "有效", "未发生", "很多", "显著提高"]
+CJK_WORDS = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF), min_size=1, max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["by_sign", "proportional", "reverse", "equal"]), weights,
+       st.sampled_from(["≥", "≤", ">", "<", "=", "→", "不低于", "不超过", ""]),
+       st.decimals(min_value=D("0.01"), max_value=D(100000), places=2),
+       st.sampled_from(["", "%", "台", "万元", "人次", "次"]),
+       st.one_of(st.sampled_from(WORD_ACTUALS), CJK_WORDS))
+def test_property_words_never_get_full_marks_against_a_number(kind, w, sign, number, unit, word):
+    """A word-only actual against a numeric (non-zero) target is never scored full marks, and says why."""
+    diags = Diagnostics()
+    target = parse_value(f"{sign}{number}{unit}")
+    assume(target.kind == "number" and target.number != 0)
+    ctx = RowContext(name="x", weight=w, target=target, actual=parse_value(word), diags=diags, where=lambda f: Where())
+    outcome = build(RuleSpec(kind, {"kind": kind}), Diagnostics()).score(ctx)
+    assert outcome.score is None or outcome.score < w, (word, outcome.explain)
+    assert outcome.met is not True
+    assert diags.items, "the row must say why it was not scored"

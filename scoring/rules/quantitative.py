@@ -116,9 +116,17 @@ def _over_achievement(ctx: RowContext, a: Decimal, b: Decimal, outcome: Outcome,
     return outcome
 
 
+def _amount(ctx: RowContext, b: Decimal) -> str:
+    """The actual as written, with its conversion when its unit is not the target's: 「8000万元（折合0.8亿元）」."""
+    actual, target = ctx.actual, ctx.target
+    if actual.kind == NUMBER and actual.unit and target.unit and actual.unit != target.unit and b != actual.number:
+        return f"{actual.amount()}（折合{n(b)}{target.unit}）"
+    return _shown(ctx, b)
+
+
 def _proportional(ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
     w = ctx.weight
-    a_amt = ctx.actual.amount()
+    a_amt = _amount(ctx, b)
     sign = ctx.target.sign or GE
     if b > a or (b == a and sign != GT):
         out = Outcome(w, f"实际{a_amt}，{_RELATION[GE if sign == EQ else sign]}{_target(ctx)}，得满分{n(w)}分",
@@ -182,7 +190,7 @@ class Reverse(_Quantitative):
 
     def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
         w = ctx.weight
-        a_amt = _shown(ctx, b)
+        a_amt = _amount(ctx, b)
         strict = ctx.target.sign == LT
         if b < a or (b == a and not strict):
             out = Outcome(w, f"实际{a_amt}，未超过{_target(ctx)}，得满分{n(w)}分", met=True)
@@ -294,15 +302,17 @@ def _in_range(ctx: RowContext) -> Outcome:
     low, high = target.low, target.high
     if low <= b <= high:
         return Outcome(w, f"实际{actual.amount()}，在{_target(ctx)}区间内，得满分{n(w)}分", met=True)
-    if b < low and low > 0:
+    if low <= 0:  # 「±5%」「0-3次」: no ratio to a zero or negative end; the evaluator weighs the deviation
+        return Outcome(None, f"实际{actual.amount()}，超出{_target(ctx)}区间，需评价人按偏离程度打分", met=False)
+    if b < low:
         score = max(ZERO, w * b / low)
         return Outcome(score, f"实际{actual.amount()}，低于{_target(ctx)}的下限，按 {n(b)}÷{n(low)}×{n(w)} "
                               f"{ctx.result(score, met=False)}", met=False)
-    if b > high and high > 0:
+    if b > high:
         score = w * high / b
         return Outcome(score, f"实际{actual.amount()}，高于{_target(ctx)}的上限，按 {n(high)}÷{n(b)}×{n(w)} "
                               f"{ctx.result(score, met=False)}", met=False)
-    return Outcome(None, f"实际{actual.amount()}，超出{_target(ctx)}区间，需评价人按偏离程度打分", met=False)
+    return cannot("实际超出目标区间")  # not reached: low > 0 and b is outside, so one branch above applies
 
 
 def _deadline(ctx: RowContext) -> Outcome:
