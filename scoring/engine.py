@@ -47,6 +47,7 @@ class RowResult:
     actual_value: Value | None = None
     rule_met: bool | None = None  # the rule's own verdict, before any given score
     rule_reported: bool = False    # the rule already reported an error for this row
+    method: str = ""               # how the rule computed the points (「按比例」), for the deviation sentence
 
     @property
     def status(self) -> str:
@@ -269,7 +270,7 @@ class Scorer:
         outcome = rules.Outcome(None, "评分规则无效") if broken else spec.rule.score(ctx)
         rule_reported = broken or any(d.severity == ERROR for d in self.diags.items[diags_before:])
         res.explain, res.flags, res.met = outcome.explain, list(outcome.flags), outcome.met
-        res.rule_met, res.rule_reported = outcome.met, rule_reported
+        res.rule_met, res.rule_reported, res.method = outcome.met, rule_reported, outcome.method
         res.over_ratio = outcome.over_ratio
         if outcome.score is not None:
             res.rule_score = self.round_score(min(max(outcome.score, ZERO), weight))

@@ -245,7 +245,10 @@ class Submission:
                 **{k: _amount(doc, ("budget", k), b.get(k), diags) for k in BUDGET_FIGURES}, score=b.get("score"),
                 weight=b.get("weight"),
                 reason=b.get("reason") or "", measures=b.get("measures") or "",
-                label=b.get("label") or "", sources=list(b.get("sources") or []),
+                label=b.get("label") or "", sources=[
+                    {**source, **{k: _amount(doc, ("budget", "sources", i, k), source[k], diags)
+                                  for k in BUDGET_FIGURES if k in source}}
+                    for i, source in enumerate(b.get("sources") or [])],
             )
         goals: list[Goal] = []
         rows: list[Row] = []

@@ -134,14 +134,12 @@ class _Plan:
                                                         (*self.child_fields, *self.indicators))
 
 
-# Rules whose score scales with any weight: an example may move points to or from these indicators.
-_WEIGHT_FREE = {"by_sign", "proportional", "reverse", "equal", "qualitative", "manual", "deduct_per_point",
-                "deduct_per_occurrence", "not_applicable"}
-
-
 def _tradable(ind: FixedIndicator, used: set, minimum: Decimal = Decimal(1)) -> bool:
+    """An example may move points to or from an indicator whose rule scales with any weight."""
+    from .rules import REGISTRY
+
     return (ind.name not in used and ind.weight is not None and ind.weight >= minimum
-            and (ind.rule is None or ind.rule.kind in _WEIGHT_FREE))
+            and (ind.rule is None or (ind.rule.kind in REGISTRY and REGISTRY[ind.rule.kind].scales_with_weight)))
 
 
 def _weighted_pair(base: IndicatorSet):

@@ -311,12 +311,10 @@ def _diff_level2(path: str, a: Level2, b: Level2, out: _Changes) -> None:
 # -- rules ----------------------------------------------------------------------------------
 
 def _rule_defaults() -> dict:
-    from .rules.qualitative import DEFAULT_BANDS
+    """Each kind's defaults, as the kind declares them (its Params)."""
+    from .rules import REGISTRY
 
-    return {
-        "by_sign": {"form": "ratio"}, "reverse": {"form": "ratio"}, "budget_execution": {"cap": Decimal(1)},
-        "deduct_per_point": {"per": Decimal(1), "count": "exact"}, "qualitative": {"bands": DEFAULT_BANDS},
-    }
+    return {kind: cls.defaults() for kind, cls in REGISTRY.items()}
 
 
 def _params(spec: RuleSpec | None, defaults: bool = False) -> dict | None:

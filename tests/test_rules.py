@@ -622,3 +622,35 @@ def test_property_words_never_get_full_marks_against_a_number(kind, w, sign, num
     assert outcome.score is None or outcome.score < w, (word, outcome.explain)
     assert outcome.met is not True
     assert diags.items, "the row must say why it was not scored"
+
+
+# --- each kind declares its parameters ----------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", sorted(REGISTRY))
+def test_kind_parameters_match_its_schema(kind):
+    """A kind's Params (names, which are required, a doc each) and its JSON Schema definition say the same."""
+    import json
+
+    from scoring.resources import data_path
+
+    schema = json.loads(data_path("schemas", "indicator-set.schema.json").read_text(encoding="utf-8"))
+    definition = schema["$defs"][f"rule_{kind}"]
+    declared = REGISTRY[kind].parameters()
+    assert {p.name for p in declared} == set(definition.get("properties", {})) - {"kind"}
+    assert {p.name for p in declared if p.required} == set(definition.get("required", []))
+    assert all(p.doc for p in declared), "every parameter says what it means"
+    for p in declared:
+        if not p.required and p.default is not None:
+            errors = list(__import__("jsonschema").Draft202012Validator(
+                {**definition["properties"][p.name], "$defs": schema["$defs"]}).iter_errors(_jsonable(p.default)))
+            assert errors == [], f"{kind}.{p.name}: the default does not pass the schema: {errors}"
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value

@@ -260,9 +260,8 @@ def _row_deviation(r: RowResult, scored: bool) -> str:
     """One sentence with the numbers, for a row below full marks, far over target, or not completed."""
     row = r.row
     target_label = "调整后指标值" if row.adjusted_target is not None else "年度指标值"
-    target_raw = row.adjusted_target if row.adjusted_target is not None else row.target
-    target = parse_value(target_raw, sign=row.sign, unit=row.unit)
-    actual = parse_value(row.actual if not isinstance(row.actual, list) else None, unit=row.unit)
+    target = r.target_value or parse_value(None)  # parsed once, by the engine
+    actual = r.actual_value or parse_value(None)
     shown_target = target.display() or "（未填）"
     shown_actual = actual.amount() if actual.kind == NUMBER else (r.actual or "（未填）")
     if actual.kind == NUMBER and not actual.unit and target.kind == NUMBER and target.unit:
@@ -280,12 +279,7 @@ def _row_deviation(r: RowResult, scored: bool) -> str:
         parts.append(f"超出目标{percent(rate - 1, 1)}" if reverse and rate > 1 else f"完成率{percent(rate, 1)}")
     lost = r.weight - (r.rule_score if r.rule_score is not None else r.score)
     if r.rule_score is not None and r.rule_score < r.weight:
-        if reverse and r.rule_kind in ("reverse", "by_sign"):
-            how = "按反向指标"
-        elif r.rule_kind in ("proportional", "by_sign", "equal") and rate is not None:
-            how = "按比例"
-        else:
-            how = f"按「{r.rule_title}」"
+        how = r.method or f"按「{r.rule_title}」"
         parts.append(f"{how}得{_num(r.rule_score)}分，扣{_num(lost)}分")
         if r.basis == "judgement":
             parts.append(f"自评{_num(r.score)}分为评价人判断")

@@ -8,7 +8,8 @@ Rounding happens once, in the engine, at the set's precision.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Callable, ClassVar
@@ -23,9 +24,29 @@ REGISTRY = MappingProxyType(_REGISTRY)
 
 
 def register(cls: type["Rule"]) -> type["Rule"]:
+    """Add a kind. A kind must declare its parameters (`Params`, a dataclass made with `param`)."""
     assert cls.kind not in _REGISTRY, cls.kind
+    assert is_dataclass(cls.__dict__.get("Params")), f"{cls.kind}: declare its parameters as a Params dataclass"
     _REGISTRY[cls.kind] = cls
     return cls
+
+
+def param(doc: str, default: Any = MISSING) -> Any:
+    """One parameter of a rule kind: what it means and its default (none: the set must write it).
+    `jixiao rules` prints these; a test holds them equal to the kind's JSON Schema definition."""
+    if default is MISSING:
+        return field(metadata={"doc": doc})
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: copy.deepcopy(default), metadata={"doc": doc, "default": default})
+    return field(default=default, metadata={"doc": doc, "default": default})
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    doc: str
+    required: bool
+    default: Any = None
 
 
 @dataclass
@@ -73,15 +94,33 @@ class Outcome:
     met: bool | None = None
     from_given: bool = False  # the rule adopted the evaluator's score (manual, qualitative band)
     over_ratio: Decimal | None = None  # actual / target when flagged as far over target
+    method: str = ""  # how the points were computed, for the deviation sentence: 「按比例」「按反向指标」
 
 
 class Rule:
     kind: ClassVar[str] = ""
     title: ClassVar[str] = ""
     quantitative: ClassVar[bool] = False
+    # The score scales with whatever weight the row has (true of ratios, bands and deductions; not of tiers,
+    # checklists, options, formulas and budget execution, whose points are written in the rule).
+    scales_with_weight: ClassVar[bool] = True
+
+    @dataclass
+    class Params:  # overridden by every kind (register() checks that it is the kind's own)
+        pass
 
     def __init__(self, params: dict):
         self.params = params
+
+    @classmethod
+    def parameters(cls) -> list[Parameter]:
+        return [Parameter(f.name, f.metadata.get("doc", ""), "default" not in f.metadata, f.metadata.get("default"))
+                for f in fields(cls.Params)]
+
+    @classmethod
+    def defaults(cls) -> dict:
+        """The parameters a set may leave out, with the value used then."""
+        return {p.name: copy.deepcopy(p.default) for p in cls.parameters() if not p.required}
 
     def lint(self, weight: Decimal | None, diags: Diagnostics, where: Where) -> None:
         """Static checks of the parameters against the row's weight."""
@@ -114,4 +153,5 @@ def unusable_actual(ctx: RowContext) -> Outcome | None:
     return None
 
 
-__all__ = ["REGISTRY", "register", "RowContext", "Outcome", "Rule", "n", "cannot", "unusable_actual", "fmt"]
+__all__ = ["REGISTRY", "register", "param", "Parameter", "RowContext", "Outcome", "Rule", "n", "cannot",
+           "unusable_actual", "fmt"]

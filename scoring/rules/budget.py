@@ -8,7 +8,7 @@ from ..diagnostics import Diagnostics
 from ..model import BUDGET_LABELS, Budget, BudgetSpec
 from ..numbers import ZERO, percent, quantize
 from ..values import NUMBER, UnitMismatch, common_numbers
-from .base import Outcome, Rule, RowContext, cannot, n, register
+from .base import Outcome, Rule, RowContext, cannot, n, param, register
 
 
 @dataclass
@@ -112,6 +112,12 @@ class BudgetExecution(Rule):
     """
     kind = "budget_execution"
     title = "预算执行率"
+    scales_with_weight = False
+
+    @dataclass
+    class Params:
+        cap: Decimal = param("执行率计分的上限（1 即 100%）", Decimal(1))
+
 
     def score(self, ctx: RowContext) -> Outcome:
         cap = self.params.get("cap", Decimal(1))

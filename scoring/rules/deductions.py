@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
 
 from ..numbers import ZERO
 from ..values import EMPTY, NUMBER, UnitMismatch, common_numbers, normalize_text, parse_value
-from .base import Outcome, Rule, RowContext, cannot, n, register, unusable_actual
+from .base import Outcome, Rule, RowContext, cannot, n, param, register, unusable_actual
 from .tiers import RuleParamError
 
 
@@ -20,6 +22,15 @@ class DeductPerPoint(Rule):
     """
     kind = "deduct_per_point"
     title = "每偏离一个单位扣分"
+
+    @dataclass
+    class Params:
+        standard: Any = param("标准值，如「100%」")
+        direction: str = param("above 超过标准扣分，below 低于标准扣分")
+        step: Decimal = param("每个单位扣的分数")
+        per: Decimal = param("一个单位的大小（百分数即一个百分点）", Decimal(1))
+        count: str = param("偏离单位的计法：exact 按实际，ceil 不足一个按一个，floor 不足一个不计", "exact")
+
 
     def __init__(self, params: dict):
         super().__init__(params)
@@ -69,6 +80,11 @@ class DeductPerOccurrence(Rule):
     kind = "deduct_per_occurrence"
     title = "每出现一次扣分"
 
+    @dataclass
+    class Params:
+        step: Decimal = param("每出现一次扣的分数")
+
+
     def score(self, ctx: RowContext) -> Outcome:
         actual = ctx.actual
         if actual.kind == EMPTY:
@@ -98,6 +114,12 @@ class Checklist(Rule):
     """
     kind = "checklist"
     title = "要素法"
+    scales_with_weight = False
+
+    @dataclass
+    class Params:
+        items: list = param("要素：name 要素名称，points 该要素的分数")
+
 
     def lint(self, weight, diags, where) -> None:
         total = sum((item["points"] for item in self.params["items"]), ZERO)

@@ -5,12 +5,13 @@ names, + - * /, min, max, abs) and evaluated over Decimal. No eval, no exec.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from ..formula import FormulaError, parse_formula
 from ..numbers import ZERO
 from ..values import NUMBER, UnitMismatch, common_numbers
-from .base import Outcome, Rule, RowContext, cannot, n, register
+from .base import Outcome, Rule, RowContext, cannot, n, param, register
 from .tiers import RuleParamError
 
 STANDARD_NAMES = ("分值", "目标值", "实际值", "完成率", "执行数", "预算数", "执行率",
@@ -27,6 +28,13 @@ class FormulaRule(Rule):
     """
     kind = "formula"
     title = "公式计分"
+    scales_with_weight = False
+
+    @dataclass
+    class Params:
+        formula: str = param("公式：数字、名称、+ − × ÷ 和 min、max、abs；名称为预算数、执行数、目标、实际等")
+        inputs: list = param("公式中另外用到的输入名称（在自评表的 inputs 中填写）", [])
+
 
     def __init__(self, params: dict):
         super().__init__(params)

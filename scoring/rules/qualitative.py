@@ -1,20 +1,25 @@
 """Kinds decided by words or by the evaluator: 定性, 选项, 评价人打分, 不适用."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from ..numbers import ZERO
 from ..values import EMPTY, MET_WORDS, normalize_text, read_words, text_meets
-from .base import Outcome, Rule, RowContext, cannot, n, register
+from .base import Outcome, Rule, RowContext, cannot, n, param, register
 
 # 财预〔2020〕10号: three bands, upper ends open except the top one (100% belongs to 达成).
 DEFAULT_BANDS = [
-    {"label": "达成年度指标", "low": Decimal("0.8"), "high": Decimal(1), "aliases": ("达成",)},
-    {"label": "部分达成年度指标并具有一定效果", "low": Decimal("0.6"), "high": Decimal("0.8"),
-     "aliases": ("部分达成并具有一定效果", "部分达成")},
-    {"label": "未达成年度指标且效果较差", "low": Decimal(0), "high": Decimal("0.6"),
-     "aliases": ("未达成且效果较差", "未达成")},
+    {"label": "达成年度指标", "low": Decimal("0.8"), "high": Decimal(1)},
+    {"label": "部分达成年度指标并具有一定效果", "low": Decimal("0.6"), "high": Decimal("0.8")},
+    {"label": "未达成年度指标且效果较差", "low": Decimal(0), "high": Decimal("0.6")},
 ]
+# Other ways tables write the official labels (older notices and short forms).
+BAND_ALIASES = {
+    "达成年度指标": ("达成",),
+    "部分达成年度指标并具有一定效果": ("部分达成并具有一定效果", "部分达成"),
+    "未达成年度指标且效果较差": ("未达成且效果较差", "未达成"),
+}
 
 
 def _key(text: str) -> str:
@@ -25,7 +30,7 @@ def find_band(bands: list[dict], grade: str) -> dict | None:
     """The band a written grade names: its full label, an alias, or the start of its label."""
     key = _key(grade)
     for band in bands:
-        if key == _key(band["label"]) or key in (_key(a) for a in band.get("aliases", ())):
+        if key == _key(band["label"]) or key in (_key(a) for a in BAND_ALIASES.get(band["label"], ())):
             return band
     return next((b for b in bands if _key(b["label"]).startswith(key)), None) if key else None
 
@@ -48,6 +53,11 @@ class Qualitative(Rule):
     """
     kind = "qualitative"
     title = "定性评价"
+
+    @dataclass
+    class Params:
+        bands: list = param("档次：label 名称，low、high 为分值的比例（上端不含，最高档含满分）；默认财预〔2020〕10号三档", DEFAULT_BANDS)
+
 
     def bands(self) -> list[dict]:
         return self.params.get("bands") or DEFAULT_BANDS
@@ -105,6 +115,12 @@ class Options(Rule):
     """
     kind = "options"
     title = "选项计分"
+    scales_with_weight = False
+
+    @dataclass
+    class Params:
+        options: list = param("选项：label 实际情况的写法，points 该项得分")
+
 
     def lint(self, weight, diags, where) -> None:
         if weight is not None:
@@ -142,6 +158,11 @@ class Manual(Rule):
     kind = "manual"
     title = "评价人打分"
 
+    @dataclass
+    class Params:
+        pass
+
+
     def score(self, ctx: RowContext) -> Outcome:
         if ctx.given is None:
             return cannot("需评价人打分")
@@ -156,6 +177,11 @@ class NotApplicable(Rule):
     """
     kind = "not_applicable"
     title = "不适用"
+
+    @dataclass
+    class Params:
+        pass
+
 
     def score(self, ctx: RowContext) -> Outcome:
         return Outcome(None, "不适用，不计分，总分按适用分值折算", flags=["not_applicable"])

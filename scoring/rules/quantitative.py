@@ -7,13 +7,14 @@ nothing: the row is not scored by the rule and the unit is asked for the number 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from ..numbers import HUNDRED, ZERO, percent
 from ..values import (DATE, EMPTY, EQ, GE, GT, LE, LT, NUMBER, RANGE, TEXT, UnitMismatch, common_numbers,
                       comparable_date, convert, has_digits, looks_numeric, says_none,
                       text_meets)
-from .base import Outcome, Rule, RowContext, cannot, n, register
+from .base import Outcome, Rule, RowContext, cannot, n, param, register
 
 _RELATION = {GE: "达到", GT: "超过", LE: "未超过", LT: "低于", EQ: "等于"}
 
@@ -138,8 +139,8 @@ def _proportional(ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
     raw = w * b / a
     text = f"实际{a_amt}，未达到{_target(ctx)}，按完成比例 {n(b)}÷{n(a)}×{n(w)} "
     if raw < 0:
-        return Outcome(ZERO, text + f"= {n(quantize_short(raw))}，低于0按0分计", met=False)
-    return Outcome(raw, text + ctx.result(raw, met=False), met=False)
+        return Outcome(ZERO, text + f"= {n(quantize_short(raw))}，低于0按0分计", met=False, method="按比例")
+    return Outcome(raw, text + ctx.result(raw, met=False), met=False, method="按比例")
 
 
 class _Quantitative(Rule):
@@ -169,6 +170,11 @@ class Proportional(_Quantitative):
     """
     kind = "proportional"
     title = "正向指标按比例"
+
+    @dataclass
+    class Params:
+        pass
+
     quantitative = True
 
     def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
@@ -186,6 +192,11 @@ class Reverse(_Quantitative):
     """
     kind = "reverse"
     title = "反向指标"
+
+    @dataclass
+    class Params:
+        form: str = param("超出目标时的计分方式：ratio 按 目标÷实际 × 分值；linear 按 分值 × (1 − (实际−目标)÷目标)", "ratio")
+
     quantitative = True
 
     def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
@@ -209,10 +220,10 @@ class Reverse(_Quantitative):
                 text += f"= {n(quantize_short(raw))}，低于0按0分计"
             else:
                 text += ctx.result(score, met=False)
-            return Outcome(score, text, met=False)
+            return Outcome(score, text, met=False, method="按反向指标")
         score = w * a / b
         return Outcome(score, f"实际{a_amt}，超过{_target(ctx)}，按 目标÷实际 {n(a)}÷{n(b)}×{n(w)} "
-                              f"{ctx.result(score, met=False)}", met=False)
+                              f"{ctx.result(score, met=False)}", met=False, method="按反向指标")
 
 
 def quantize_short(value: Decimal) -> Decimal:
@@ -228,6 +239,11 @@ class Equal(_Quantitative):
     """
     kind = "equal"
     title = "等于目标"
+
+    @dataclass
+    class Params:
+        pass
+
     quantitative = True
 
     def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
@@ -250,6 +266,11 @@ class BySign(Rule):
     """
     kind = "by_sign"
     title = "按指标性质"
+
+    @dataclass
+    class Params:
+        form: str = param("反向指标（≤、<）的计分方式，同 reverse：ratio 或 linear", "ratio")
+
     quantitative = True
 
     def score(self, ctx: RowContext) -> Outcome:

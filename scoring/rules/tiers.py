@@ -9,9 +9,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from ..values import NUMBER, UnitMismatch, convert, parse_value
-from .base import Outcome, Rule, RowContext, cannot, n, register, unusable_actual
+from .base import Outcome, Rule, RowContext, cannot, n, param, register, unusable_actual
 
 
 class RuleParamError(ValueError):
@@ -80,6 +81,13 @@ class Tiers(Rule):
     """
     kind = "tiers"
     title = "分档计分"
+    scales_with_weight = False
+
+    @dataclass
+    class Params:
+        tiers: list = param("各档：range 区间（如「[90%, 100%]」「[80%, 90%)」），points 该档得分")
+        domain: Any = param("实际值可能的范围（如「[0%, 100%]」），用于检查各档是否有缺口", None)
+
 
     def __init__(self, params: dict):
         super().__init__(params)
