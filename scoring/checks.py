@@ -15,6 +15,7 @@ from .importers.xlsx_form import IMPORTED_SCORE
 from .model import BUDGET_LABELS, IndicatorSet, Submission
 from .numbers import ZERO, fmt_short, percent, quantize
 from .paths import label, where as locate
+from .verdicts import Basis, Flag
 
 SetCheck = Callable[[IndicatorSet, Diagnostics], None]
 TableCheck = Callable[[ScoreResult, Submission, IndicatorSet, Diagnostics], None]
@@ -118,7 +119,7 @@ def table_weights_add_up(result: ScoreResult, sub: Submission, iset: IndicatorSe
 
     for index, goal in enumerate(sub.goals):
         if goal.weight is not None:
-            mine = [r for r in rows if r.row.goal == index and r.basis != "not_applicable"]
+            mine = [r for r in rows if r.row.goal == index and r.basis != Basis.NOT_APPLICABLE]
             if weight_sum(mine) != goal.weight:
                 report(locate(doc, ("goals", index), "weight"), goal.name, goal.name, weight_sum(mine), goal.weight)
     for level in iset.levels:
@@ -163,7 +164,7 @@ def table_printed_totals(result: ScoreResult, sub: Submission, iset: IndicatorSe
         if not _same(printed_budget, budget.raw):
             diags.add("G611", locate(doc, ("budget", "score")), About(BUDGET_SUBJECT, printed_budget, budget.score),
                       given=fmt_short(printed_budget), rule=fmt_short(budget.score))
-    givens = [r.given for r in result.rows if r.basis != "not_applicable"]
+    givens = [r.given for r in result.rows if r.basis != Basis.NOT_APPLICABLE]
     if sub.total is not None and givens and all(g is not None for g in givens):
         printed_sum = _sum(givens) + (printed_budget if printed_budget is not None else
                                       (budget.score if budget and budget.score is not None else ZERO))
@@ -186,18 +187,18 @@ def table_given_scores(result: ScoreResult, sub: Submission, iset: IndicatorSet,
     target the rule finds not met is G614, whoever gave them."""
     for r in result.rows:
         given, weight = r.given, r.weight
-        if given is None or given < 0 or weight is None or r.basis == "not_applicable":
+        if given is None or given < 0 or weight is None or r.basis == Basis.NOT_APPLICABLE:
             continue
         where = locate(sub.doc, r.row.path, "given_score")
         about = About(r.name, given, r.rule_score if r.rule_score is not None else r.score)
-        if given >= weight and r.rule_met is False and r.basis != "rule":
+        if given >= weight and r.rule_met is False and r.basis != Basis.RULE:
             # The table's full marks stand (a judgement, the evaluator's band score, a score with no rule).
             diags.add("G614", where, about, actual=r.actual, target=r.target, given=fmt_short(given),
                       rule=fmt_short(r.rule_score) if r.rule_score is not None else "（按完成情况评定的分数）")
             continue
-        if "given_differs" not in r.flags:
+        if Flag.GIVEN_DIFFERS not in r.flags:
             continue
-        if r.basis != "judgement":
+        if r.basis != Basis.JUDGEMENT:
             diags.add("G602", where, about, given=fmt_short(given), rule=fmt_short(r.rule_score))
             continue
         diff = given - r.rule_score
@@ -236,7 +237,7 @@ def table_deviation_reasons(result: ScoreResult, sub: Submission, iset: Indicato
             if not r.met and not _explained(r, sub):
                 diags.add("D704", where, About(r.name))
             continue
-        if r.rule_reported or r.basis in ("none", "not_applicable") or r.weight is None:
+        if r.rule_reported or r.basis in (Basis.NONE, Basis.NOT_APPLICABLE) or r.weight is None:
             continue
         lost = r.score is not None and r.score < r.weight
         if lost and not _explained(r, sub):
@@ -247,7 +248,7 @@ def table_deviation_reasons(result: ScoreResult, sub: Submission, iset: Indicato
         if not lost and r.over_ratio is not None and not _explained(r, sub):
             fields = dict(ratio=fmt_short(quantize(r.over_ratio, 2)),
                           threshold=fmt_short(iset.deviation.over_achievement_ratio))
-            if "below_cap" in r.flags:
+            if Flag.BELOW_CAP in r.flags:
                 diags.add("D705", where, About(r.name), actual=r.actual, target=r.target, **fields)
             else:
                 diags.add("D702", where, About(r.name), **fields)

@@ -19,6 +19,7 @@ from .numbers import ZERO, fmt_short, quantize
 from .paths import where as locate
 from .rules.budget import BudgetResult, score_budget
 from .values import EMPTY, NUMBER, Value, meets, parse_sign, parse_value, same_name
+from .verdicts import Basis, Flag
 
 COMPLETED, NOT_COMPLETED = "完成", "未完成"
 
@@ -38,9 +39,9 @@ class RowResult:
     rule_score: Decimal | None = None
     given: Decimal | None = None
     score: Decimal | None = None
-    basis: str = "rule"  # rule | given | judgement | capped | none | not_applicable | unscored
+    basis: Basis = Basis.RULE  # where the score came from (see verdicts.py)
     explain: str = ""
-    flags: list[str] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
     met: bool | None = None
     over_ratio: Decimal | None = None
     target_value: Value | None = None  # the parsed target and actual the rule saw
@@ -244,7 +245,7 @@ class Scorer:
             res.rule_kind = spec.kind
             res.rule_title = rules.REGISTRY[spec.kind].title if spec.kind in rules.REGISTRY else spec.kind
         if spec is not None and spec.kind == "not_applicable":
-            res.basis, res.score, res.flags = "not_applicable", None, ["not_applicable"]
+            res.basis, res.score, res.flags = Basis.NOT_APPLICABLE, None, [Flag.NOT_APPLICABLE]
             res.explain = f"不适用（{row.not_applicable}），不计分，总分按适用分值折算" if row.not_applicable else \
                 "不适用，不计分，总分按适用分值折算"
             return res
@@ -252,12 +253,12 @@ class Scorer:
             if row.given_score is not None and row.given_score >= 0:
                 # Published tables often print scores without weights: keep the score, say it is unchecked.
                 self.diags.add("W409", self.where(row.path, "given_score"), given=fmt_short(row.given_score))
-                res.score, res.basis, res.flags = row.given_score, "given", ["unverified", "no_weight"]
+                res.score, res.basis, res.flags = row.given_score, Basis.GIVEN, [Flag.UNVERIFIED, Flag.NO_WEIGHT]
                 res.explain = "未填分值，按自评得分计，无法核验"
                 res.met = meets(target, actual)
                 return res
             self.diags.add("V508", self.where(row.path, "weight"), field="分值")
-            res.basis = "none"
+            res.basis = Basis.NONE
             return res
         ctx = rules.RowContext(
             name=row.name, weight=weight, target=target, actual=actual, diags=self.diags,
@@ -278,7 +279,7 @@ class Scorer:
         if res.met is None and res.score is not None:
             res.met = res.score >= weight
         if res.score is not None and res.score < weight:
-            res.flags.append("lost_points")
+            res.flags.append(Flag.LOST_POINTS)
         return res
 
     def _check_sign_column(self, row: Row, target: Value, target_raw) -> None:
@@ -327,34 +328,34 @@ class Scorer:
             self.diags.add("G601", where(), given=fmt_short(given), weight=fmt_short(weight), used=fmt_short(used))
         if outcome.from_given:
             res.score = res.rule_score
-            res.basis = "capped" if over else "given"
+            res.basis = Basis.CAPPED if over else Basis.GIVEN
             return
         if res.rule_score is None:
             if given is not None and not over:
-                res.score, res.basis = given, "given"
-                res.flags.append("unverified")
+                res.score, res.basis = given, Basis.GIVEN
+                res.flags.append(Flag.UNVERIFIED)
                 if actual.kind == EMPTY and not rule_reported:
                     self.diags.add("G605", where(), given=fmt_short(given))
                 res.explain = (res.explain + "；" if res.explain else "") + f"按自评得分{fmt_short(given)}计，未经规则核验"
             elif over:
-                res.score, res.basis = weight, "capped"
-                res.flags.append("unverified")
+                res.score, res.basis = weight, Basis.CAPPED
+                res.flags.append(Flag.UNVERIFIED)
                 res.explain = f"自评得分{fmt_short(given)}超过分值，按分值{fmt_short(weight)}计"
             else:
                 if not rule_reported:
                     self.diags.add("G606", self.where(row.path, "actual"))
-                res.score, res.basis = ZERO, "none"
+                res.score, res.basis = ZERO, Basis.NONE
             return
-        res.score, res.basis = res.rule_score, "rule"
+        res.score, res.basis = res.rule_score, Basis.RULE
         if given is None or over or _consistent(given, res.rule_score):
             return
-        res.flags.append("given_differs")
+        res.flags.append(Flag.GIVEN_DIFFERS)
         if row.evaluator_judgement:  # the evaluator's stated judgement stands; the check stage weighs it
-            res.score, res.basis = given, "judgement"
+            res.score, res.basis = given, Basis.JUDGEMENT
 
     def _completion(self, row: Row, res: RowResult, target, actual) -> RowResult:
         """Unscored tables (四川): each indicator is 完成 or 未完成."""
-        res.basis, res.rule_kind, res.rule_title = "unscored", "completion", "完成情况"
+        res.basis, res.rule_kind, res.rule_title = Basis.UNSCORED, "completion", "完成情况"
         if actual.kind == EMPTY:
             self.diags.add("V507", self.where(row.path, "actual"))
             res.met, res.explain = False, "未填写实际完成值"
@@ -376,7 +377,7 @@ class Scorer:
         iset = self.set
         sums: dict = {}
         for res in result.rows:
-            if res.basis == "not_applicable":
+            if res.basis == Basis.NOT_APPLICABLE:
                 result.excluded_weight += res.weight or ZERO
                 continue
             goal = result.goals[min(res.row.goal, len(result.goals) - 1)]

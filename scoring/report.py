@@ -13,15 +13,8 @@ from .engine import RowResult
 from .model import BUDGET_LABELS
 from .numbers import fmt_short, percent, quantize
 from .pipeline import FileOutcome
+from .verdicts import Basis, Flag
 
-BASIS_LABELS = {
-    "rule": "按规则", "given": "按自评得分", "judgement": "评价人判断", "capped": "按分值封顶",
-    "none": "无法计分", "not_applicable": "不适用", "unscored": "不计分",
-}
-FLAG_LABELS = {
-    "over_target": "超额", "below_cap": "远低于上限", "unverified": "未核验", "given_differs": "自评不一致", "lost_points": "失分",
-    "not_applicable": "不适用",
-}
 
 
 def _num(value: Decimal | None, places: int | None = None) -> str | None:
@@ -198,19 +191,19 @@ def render_text(outcome: FileOutcome, explain: bool = False) -> str:
 
 
 def _remark(r: RowResult, places: int) -> str:
-    if r.basis == "judgement":
+    if r.basis == Basis.JUDGEMENT:
         return f"评价人判断，规则得分{_num(r.rule_score, places)}"
-    if "given_differs" in r.flags:
+    if Flag.GIVEN_DIFFERS in r.flags:
         return f"自评{_num(r.given)}≠规则{_num(r.rule_score, places)}"
-    if r.basis in ("given", "capped") and "unverified" in r.flags:
+    if r.basis in (Basis.GIVEN, Basis.CAPPED) and Flag.UNVERIFIED in r.flags:
         return "按自评得分，未核验"
-    if r.basis == "not_applicable":
+    if r.basis == Basis.NOT_APPLICABLE:
         return "不适用"
-    if r.basis == "none":
+    if r.basis == Basis.NONE:
         return "无法计分"
-    if "over_target" in r.flags:
+    if Flag.OVER_TARGET in r.flags:
         return "超额完成"
-    if "below_cap" in r.flags:
+    if Flag.BELOW_CAP in r.flags:
         return "远低于上限"
     return ""
 

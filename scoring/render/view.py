@@ -17,6 +17,7 @@ from ..model import BUDGET_LABELS
 from ..numbers import HUNDRED, fmt_short, percent, quantize
 from ..pipeline import FileOutcome
 from ..values import LE, LT, NUMBER, UnitMismatch, common_numbers, parse_value
+from ..verdicts import Basis, Flag
 
 MISSING = "待补充"
 
@@ -247,7 +248,7 @@ def _row_view(r: RowResult, places: int, scored: bool) -> RowView:
         goal=row.goal, level1=r.level1, level2=r.level2, name=r.name,
         target=_cell_value(row.target), adjusted_target=adjusted, actual=r.actual,
         weight=r.weight, weight_text=_num(r.weight),
-        score=r.score, score_text=_num(r.score) if r.score is not None else ("不适用" if r.basis == "not_applicable" else ""),
+        score=r.score, score_text=_num(r.score) if r.score is not None else ("不适用" if r.basis == Basis.NOT_APPLICABLE else ""),
         rule_score_text=_num(r.rule_score), given_text=_num(r.given),
         standard=r.standard, rule_title=r.rule_title, explain=r.explain,
         reason=row.reason or (row.evaluator_judgement or ""), measures=row.measures,
@@ -270,7 +271,7 @@ def _row_deviation(r: RowResult, scored: bool) -> str:
         if r.met:
             return ""
         return f"{r.name}：{target_label}{shown_target}，实际完成{shown_actual}，未完成"
-    if r.basis == "not_applicable" or r.weight is None or r.score is None:
+    if r.basis == Basis.NOT_APPLICABLE or r.weight is None or r.score is None:
         return ""
     rate = _completion_rate(target, actual)
     reverse = target.sign in (LE, LT)
@@ -281,11 +282,11 @@ def _row_deviation(r: RowResult, scored: bool) -> str:
     if r.rule_score is not None and r.rule_score < r.weight:
         how = r.method or f"按「{r.rule_title}」"
         parts.append(f"{how}得{_num(r.rule_score)}分，扣{_num(lost)}分")
-        if r.basis == "judgement":
+        if r.basis == Basis.JUDGEMENT:
             parts.append(f"自评{_num(r.score)}分为评价人判断")
     elif r.score < r.weight:
         parts.append(f"得{_num(r.score)}分，扣{_num(r.weight - r.score)}分")
-    elif r.over_ratio is not None and "below_cap" in r.flags:
+    elif r.over_ratio is not None and Flag.BELOW_CAP in r.flags:
         parts.append(f"目标上限为实际的{_num(quantize(r.over_ratio, 2))}倍，目标可能设置偏松")
     elif r.over_ratio is not None:
         parts.append(f"为目标的{_num(quantize(r.over_ratio, 2))}倍，目标可能设置偏低")
@@ -362,10 +363,10 @@ def _summary(rows: list[RowView], budget: BudgetView | None, deviations: list[De
         lost = [r for r in rows if r.weight is not None and r.score is not None and r.score < r.weight]
         total_lost = sum((r.weight - r.score for r in lost), Decimal(0))
         parts.append(f"共{len(rows)}项绩效指标，{len(lost)}项未得满分" + (f"，合计扣{_num(total_lost)}分" if lost else ""))
-        over = [r.name for r in rows if "over_target" in r.flags]
+        over = [r.name for r in rows if Flag.OVER_TARGET in r.flags]
         if over:
             parts.append(f"{len(over)}项超额完成较多（{'、'.join(over)}），目标值可能设置偏低")
-        loose = [r.name for r in rows if "below_cap" in r.flags]
+        loose = [r.name for r in rows if Flag.BELOW_CAP in r.flags]
         if loose:
             parts.append(f"{len(loose)}项远低于目标上限（{'、'.join(loose)}），目标值可能设置偏松")
     else:

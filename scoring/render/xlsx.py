@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
 from ..safetext import safe_text
+from ..verdicts import Basis
 from .grid import HEAD, LABEL, LONG, NUMBER, Cell, Grid
 from .view import Report
 from .zipfix import workbook_bytes
@@ -29,8 +30,9 @@ EXPLAIN_SHEET = "计分说明"
 EXPLAIN_HEADS = ["一级指标", "二级指标", "三级指标", "分值", "得分", "规则得分", "自评得分", "计分依据", "评分规则",
                  "计分说明", "偏差说明"]
 EXPLAIN_WIDTHS = [10, 12, 18, 7, 7, 8, 8, 14, 16, 40, 40]
-BASIS = {"rule": "按规则计分", "given": "按自评得分", "judgement": "评价人判断", "capped": "自评超过分值，按分值计",
-         "none": "无法计分", "not_applicable": "不适用", "unscored": "不计分"}
+BASIS = {Basis.RULE: "按规则计分", Basis.GIVEN: "按自评得分", Basis.JUDGEMENT: "评价人判断",
+         Basis.CAPPED: "自评超过分值，按分值计", Basis.NONE: "无法计分", Basis.NOT_APPLICABLE: "不适用",
+         Basis.UNSCORED: "不计分"}
 
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 _THIN = Side(style="thin")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from ..numbers import ZERO
 from ..values import EMPTY, MET_WORDS, normalize_text, read_words, text_meets
 from .base import Outcome, Rule, RowContext, cannot, n, param, register
+from ..verdicts import Flag
 
 # 财预〔2020〕10号: three bands, upper ends open except the top one (100% belongs to 达成).
 DEFAULT_BANDS = [
@@ -184,4 +185,4 @@ class NotApplicable(Rule):
 
 
     def score(self, ctx: RowContext) -> Outcome:
-        return Outcome(None, "不适用，不计分，总分按适用分值折算", flags=["not_applicable"])
+        return Outcome(None, "不适用，不计分，总分按适用分值折算", flags=[Flag.NOT_APPLICABLE])

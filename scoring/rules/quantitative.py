@@ -15,6 +15,7 @@ from ..values import (DATE, EMPTY, EQ, GE, GT, LE, LT, NUMBER, RANGE, TEXT, Unit
                       comparable_date, convert, has_digits, looks_numeric, says_none,
                       text_meets)
 from .base import Outcome, Rule, RowContext, cannot, n, param, register
+from ..verdicts import Flag
 
 _RELATION = {GE: "达到", GT: "超过", LE: "未超过", LT: "低于", EQ: "等于"}
 
@@ -100,7 +101,7 @@ def _over_achievement(ctx: RowContext, a: Decimal, b: Decimal, outcome: Outcome,
         return outcome
     if dev.over_achievement_min_difference is not None and abs(b - a) < dev.over_achievement_min_difference:
         return outcome
-    outcome.flags.append("below_cap" if below_cap else "over_target")
+    outcome.flags.append(Flag.BELOW_CAP if below_cap else Flag.OVER_TARGET)
     outcome.over_ratio = ratio
     shown = n(ratio.quantize(Decimal("0.01")))
     if below_cap:
