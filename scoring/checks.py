@@ -269,7 +269,7 @@ def table_budget_reasons(result: ScoreResult, sub: Submission, iset: IndicatorSe
         if iset.deviation.reason_required and not has_reason:
             diags.add("D703", locate(doc, ("budget",), "reason"),
                       About(BUDGET_SUBJECT, sub.budget.score if sub.budget else None, budget.score),
-                      rate=percent(budget.rate), threshold=percent(low, 0))
+                      rate=budget.rate_text, threshold=percent(low, 0))
 
 
 @_table_check
@@ -280,7 +280,7 @@ def table_budget_plausible(result: ScoreResult, sub: Submission, iset: Indicator
     if budget is None or budget.rate is None or budget.rate <= 1:
         return
     fields = dict(executed=fmt_short(budget.executed), label=BUDGET_LABELS.get(budget.denominator, "预算数"),
-                  planned=fmt_short(budget.planned), rate=percent(budget.rate))
+                  planned=fmt_short(budget.planned), rate=budget.rate_text)
     where = locate(sub.doc, ("budget",), "executed")
     about = About(BUDGET_SUBJECT, sub.budget.score if sub.budget else None, budget.score)
     far = iset.deviation.implausible_rate

@@ -11,7 +11,7 @@ from decimal import Decimal
 from .diagnostics import ERROR, INFO, SEVERITY_LABEL, WARNING
 from .engine import RowResult
 from .model import BUDGET_LABELS
-from .numbers import fmt_short, percent, quantize
+from .numbers import fmt_short, quantize
 from .pipeline import FileOutcome
 from .verdicts import Basis, Flag
 
@@ -48,9 +48,9 @@ def to_json(outcome: FileOutcome) -> dict:
         if budget is not None:
             data["budget"] = {
                 "rate": _num(budget.rate),
-                "rate_percent": percent(budget.rate) if budget.rate is not None else None,
+                "rate_percent": budget.rate_text or None,
                 "weight": _num(budget.weight),
-                "score": _num(budget.score),
+                "score": budget.score_text or None,
                 "denominator": budget.denominator,
                 "planned": _num(budget.planned),
                 "executed": _num(budget.executed),
@@ -135,9 +135,9 @@ def render_text(outcome: FileOutcome, explain: bool = False) -> str:
         if budget.executed is not None:
             parts.append(f"全年执行数 {_num(budget.executed)}")
         if budget.rate is not None:
-            parts.append(f"执行率 {percent(budget.rate)}")
+            parts.append(f"执行率 {budget.rate_text}")
         if budget.weight is not None:
-            parts.append(f"分值 {_num(budget.weight)}  得分 {_num(budget.score)}")
+            parts.append(f"分值 {_num(budget.weight)}  得分 {budget.score_text}")
         lines.append(parts[0] + "  ".join(parts[1:]))
         if explain and budget.explain:
             lines.append(f"  └ {budget.explain}")

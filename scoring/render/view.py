@@ -306,10 +306,9 @@ def _completion_rate(target, actual) -> Decimal | None:
 
 
 def _budget_view(outcome: FileOutcome) -> BudgetView:
-    result, sub, iset = outcome.result, outcome.submission, outcome.set
+    result, sub = outcome.result, outcome.submission
     b = sub.budget
     res = result.budget
-    rate_places = iset.budget.rate_precision if iset.budget else 2
 
     def figure(obj, key):
         return _num(getattr(obj, key) if obj is not None else None)
@@ -326,7 +325,7 @@ def _budget_view(outcome: FileOutcome) -> BudgetView:
         initial=figure(b, "initial"), annual=figure(b, "annual"), adjusted=figure(b, "adjusted"),
         executed=figure(b, "executed"), balance=balance(b.annual, b.executed) if b else "",
         planned=_num(res.planned) if res else "", planned_label=BUDGET_LABELS.get(res.denominator, "") if res and res.denominator else "",
-        rate=rate, rate_text=percent(rate, rate_places) if rate is not None else "",
+        rate=rate, rate_text=res.rate_text if res else "",
         weight=res.weight if res else None, weight_text=_num(res.weight) if res else "",
         score=res.score if res else None, score_text=_num(res.score) if res and res.score is not None else "",
         reason=b.reason if b else "", measures=b.measures if b else "", explain=res.explain if res else "",

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from ..diagnostics import Diagnostics
 from ..model import BUDGET_LABELS, Budget, BudgetSpec
-from ..numbers import ZERO, percent, quantize
+from ..numbers import ZERO, fmt, percent, quantize
 from ..values import NUMBER, UnitMismatch, common_numbers
 from .base import Outcome, Rule, RowContext, cannot, n, param, register
 
@@ -24,6 +24,17 @@ class BudgetResult:
     explain: str = ""
     flags: list[str] = field(default_factory=list)
     not_applicable: bool = False  # no budget and nothing spent: the weight leaves the total (rescaled)
+    places: int = 2       # decimals of the score, as the set rounds it
+    rate_places: int = 2  # decimals of the rate in percent, as the set prints it
+
+    @property
+    def rate_text(self) -> str:
+        """The rate as every output prints it: 「47.1%」 for a set printing one decimal."""
+        return percent(self.rate, self.rate_places) if self.rate is not None else ""
+
+    @property
+    def score_text(self) -> str:
+        return fmt(self.score, self.places) if self.score is not None else ""
 
 
 def execution_score(weight: Decimal, executed: Decimal, planned: Decimal, cap: Decimal,
@@ -46,7 +57,7 @@ def execution_score(weight: Decimal, executed: Decimal, planned: Decimal, cap: D
 def score_budget(spec: BudgetSpec, budget: Budget | None, places: int, rounding: str,
                  diags: Diagnostics, where, total: Decimal = Decimal(100)) -> BudgetResult:
     """Score the 预算执行情况 block. `where(field)` locates a budget field."""
-    result = BudgetResult(weight=spec.weight)
+    result = BudgetResult(weight=spec.weight, places=places, rate_places=spec.rate_precision)
     if budget is None:
         diags.add("V508", where(None), field="预算执行情况（budget）")
         return result
