@@ -318,14 +318,36 @@ def sets_lint(targets, set_dirs):
 
 @cli.command()
 def rules():
-    """列出全部评分规则类型及其说明。"""
-    from .rules import describe_kinds
+    """列出计分约定，以及全部评分规则类型、参数和说明。"""
+    from .conventions import CONVENTIONS
+    from .rules import REGISTRY, describe_kinds
 
+    click.echo("计分约定（通知没有规定之处，jixiao 的做法）")
+    click.echo("")
+    for index, (title, text) in enumerate(CONVENTIONS, 1):
+        click.echo(f"{index}. {title}")
+        click.echo(f"    {text}")
+        click.echo("")
+    click.echo("评分规则类型")
+    click.echo("")
     for kind, title, doc in describe_kinds():
         click.echo(f"{kind}（{title}）")
         for line in doc.splitlines():
             click.echo(f"    {line.strip()}")
+        for p in REGISTRY[kind].parameters():
+            default = "必填" if p.required else f"默认 {_shown_default(p.default)}"
+            click.echo(f"    参数 {p.name}（{default}）：{p.doc}")
         click.echo("")
+
+
+def _shown_default(value) -> str:
+    from .numbers import fmt_short
+
+    if isinstance(value, list):
+        return "、".join(str(v.get("label", v)) if isinstance(v, dict) else str(v) for v in value) or "无"
+    if hasattr(value, "as_tuple"):
+        return fmt_short(value)
+    return "无" if value is None else str(value)
 
 
 @cli.command()

@@ -168,3 +168,19 @@ def test_goal_blocks_show_subtotals():
     out = run("score", str(EXAMPLES / "hubei-2020-office-department.yaml")).stdout
     assert "【年度目标1（50分）】" in out and "年度目标1小计 49.00 / 50" in out
     assert "年度目标2小计 30.00 / 30" in out
+
+
+def test_rules_documents_the_conventions_and_every_parameter():
+    from scoring.conventions import CONVENTIONS
+    from scoring.rules import REGISTRY
+
+    result = CliRunner().invoke(cli, ["rules"])
+    assert result.exit_code == 0, result.output
+    for index, (title, text) in enumerate(CONVENTIONS, 1):
+        assert f"{index}. {title}\n    {text}\n" in result.output
+    for kind, cls in REGISTRY.items():
+        assert f"{kind}（{cls.title}）" in result.output
+        for p in cls.parameters():
+            assert f"参数 {p.name}（" in result.output and p.doc in result.output
+    for needle in ("严格大于", "上端不含", "逾期", "基本、部分、有所", "Σ得分 ÷ Σ适用分值", "万 = 万元"):
+        assert needle in result.output
