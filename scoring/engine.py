@@ -97,6 +97,7 @@ class ScoreResult:
     grade: str | None = None
     excluded_weight: Decimal = ZERO
     printed_total: Decimal | None = None  # the 总分 the table itself prints, if transcribed
+    total_explain: str = ""  # how the total was rescaled when some weight was not applicable
     diagnostics: list = field(default_factory=list)
 
     @property
@@ -393,7 +394,16 @@ class Scorer:
         raw = budget_score + sum((g.score for g in result.goals), ZERO)
         if result.excluded_weight:
             applicable = iset.total - result.excluded_weight
+            scored = raw
             raw = raw / applicable * iset.total if applicable > 0 else ZERO
+            result.total = self.round_score(raw)
+            result.total_explain = (f"总分 = Σ得分{fmt_short(scored)} ÷ Σ适用分值{fmt_short(applicable)} × "
+                                    f"{fmt_short(iset.total)} ≈ {result.total}（不适用分值{fmt_short(result.excluded_weight)}）"
+                                    if result.total != raw else
+                                    f"总分 = Σ得分{fmt_short(scored)} ÷ Σ适用分值{fmt_short(applicable)} × "
+                                    f"{fmt_short(iset.total)} = {result.total}（不适用分值{fmt_short(result.excluded_weight)}）")
+            result.grade = iset.grade_for(result.total)
+            return
         result.total = self.round_score(raw)
         result.grade = iset.grade_for(result.total)
 

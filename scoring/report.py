@@ -61,6 +61,7 @@ def to_json(outcome: FileOutcome) -> dict:
         data["subtotals"] = [{"goal": s.goal, "level1": s.level1, "level2": s.level2, "weight": _num(s.weight),
                               "score": _num(s.score, places)} for s in result.subtotals]
         data["excluded_weight"] = _num(result.excluded_weight)
+        data["total_explain"] = result.total_explain
         data["indicators"] = [_row_json(r, places) for r in result.rows]
     data["diagnostics"] = [d.to_json() for d in outcome.diagnostics]
     return data
@@ -184,6 +185,8 @@ def render_text(outcome: FileOutcome, explain: bool = False) -> str:
         if result.excluded_weight:
             extra = f"（不适用分值 {_num(result.excluded_weight)}，已按适用分值折算）"
         lines.append(f"总分 {total}  等级 {result.grade}{extra}")
+        if explain and result.total_explain:
+            lines.append(f"  └ {result.total_explain}")
     else:
         done = sum(1 for r in result.rows if r.met)
         lines.append(f"不计分：共 {len(result.rows)} 项指标，完成 {done} 项，未完成 {len(result.rows) - done} 项")

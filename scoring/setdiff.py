@@ -507,8 +507,9 @@ def rescore(paths, old: IndicatorSet, new: IndicatorSet) -> list[Rescored]:
                 continue
             item.unit = str(doc.data.get("unit") or "")
             item.named_set = str(doc.data.get("set") or "")
-            item.old = _score(Submission.from_document(doc), old)
-            item.new = _score(Submission.from_document(doc), new)
+            sub = Submission.from_document(doc)  # scoring never changes a submission: one serves both sets
+            item.old = _score(sub, old)
+            item.new = _score(sub, new)
         except Exception as exc:  # one broken file must not stop the others
             item.old = item.new = None
             item.problem = Diagnostics().add("B902", Where(str(path)), reason=f"{type(exc).__name__}: {exc}")
@@ -516,10 +517,12 @@ def rescore(paths, old: IndicatorSet, new: IndicatorSet) -> list[Rescored]:
 
 
 def _score(sub, iset: IndicatorSet) -> Scored:
+    from .checks import check_table
     from .engine import score_submission
 
     diags = Diagnostics()
     result = score_submission(sub, iset, diags)
+    check_table(result, sub, iset, diags)  # the same findings as `score` and `check`
     return Scored(total=result.total, grade=result.grade, scored=result.scored, precision=result.precision,
                   errors=[d for d in diags.sorted() if d.severity == ERROR])
 

@@ -57,6 +57,7 @@ class Qualitative(Rule):
 
     @dataclass
     class Params:
+        hedge_bands: dict = param("限定词对应的档次（如 基本: 达成年度指标）：实际含该词而未选档时按该档，评价人在档内打分", {})
         bands: list = param("档次：label 名称，low、high 为分值的比例（上端不含，最高档含满分）；默认财预〔2020〕10号三档", DEFAULT_BANDS)
 
 
@@ -82,15 +83,17 @@ class Qualitative(Rule):
         bands = self.bands()
         labels = "、".join(b["label"] for b in bands)
         band = None
-        if ctx.grade:
-            band = find_band(bands, ctx.grade)
+        grade = ctx.grade or (self.params.get("hedge_bands") or {}).get(reading.hedge)  # the set maps a hedge
+        if grade:
+            band = find_band(bands, grade)
             if band is None:
-                ctx.diags.add("V509", ctx.where("grade"), field="定性评价档次", raw=ctx.grade, rule=self.title,
+                ctx.diags.add("V509", ctx.where("grade"), field="定性评价档次", raw=grade, rule=self.title,
                               detail=f"可选档次：{labels}")
                 return cannot("档次无效")
         if ctx.given is None:
+            choice = f"在「{band['label']}」档" if band else f"选档（{labels}）"
             ctx.diags.add("G607", ctx.where("given_score"), raw=actual.display(), why=why, bands=labels)
-            return cannot("需评价人选档打分")
+            return cannot(f"{why}，需评价人{choice}打分")
         ratio = ctx.given / w if w else ZERO
         if band is None:
             band = next((b for b in bands if in_band(b, bands, ratio)), bands[-1])
