@@ -103,12 +103,12 @@ def table_weights_add_up(result: ScoreResult, sub: Submission, iset: IndicatorSe
     """W401/W402: the weights the table prints add up to their goal block and the set's 一级/二级 weights, and
     everything to the total.  A weight that differs from a fixed one is W407's business, not counted twice."""
     rows = result.rows
-    if not iset.scored or not rows or any(_printed_weight(r) is None for r in rows):
-        return  # unscored, or weights not printed (W409 says so): nothing to add up
+    if not iset.scored or not rows:
+        return
+    printed = [_printed_weight(r) for r in rows]
+    if any(w is None for w in printed):
+        return  # weights not printed (W409 says so): nothing to add up
     doc = sub.doc
-
-    def weight_sum(group) -> Decimal:
-        return _sum(_printed_weight(r) for r in group)
 
     def report(where, subject: str, parent: str | None, total: Decimal, expected: Decimal) -> None:
         about = About(subject, total, expected)
@@ -117,23 +117,33 @@ def table_weights_add_up(result: ScoreResult, sub: Submission, iset: IndicatorSe
         else:
             diags.add("W401", where, about, parent=parent, total=fmt_short(total), expected=fmt_short(expected))
 
+    # One pass: sums per goal block, per 一级 and per (一级, 二级), and where each group starts.
+    goals: dict[int, Decimal] = {}
+    level1s: dict[str, list] = {}
+    level2s: dict[tuple, list] = {}
+    for r, weight in zip(rows, printed):
+        if r.basis != Basis.NOT_APPLICABLE:
+            goals[r.row.goal] = goals.get(r.row.goal, ZERO) + weight
+        for groups, key in ((level1s, r.level1), (level2s, (r.level1, r.level2))):
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [weight, r]
+            else:
+                group[0] += weight
     for index, goal in enumerate(sub.goals):
-        if goal.weight is not None:
-            mine = [r for r in rows if r.row.goal == index and r.basis != Basis.NOT_APPLICABLE]
-            if weight_sum(mine) != goal.weight:
-                report(locate(doc, ("goals", index), "weight"), goal.name, goal.name, weight_sum(mine), goal.weight)
+        if goal.weight is not None and goals.get(index, ZERO) != goal.weight:
+            report(locate(doc, ("goals", index), "weight"), goal.name, goal.name, goals.get(index, ZERO), goal.weight)
     for level in iset.levels:
-        mine = [r for r in rows if r.level1 == level.name]
-        if level.weight is not None and mine and weight_sum(mine) != level.weight:
-            report(locate(doc, mine[0].row.path), level.name, f"一级指标「{level.name}」", weight_sum(mine),
-                   level.weight)
+        mine = level1s.get(level.name)
+        if level.weight is not None and mine and mine[0] != level.weight:
+            report(locate(doc, mine[1].row.path), level.name, f"一级指标「{level.name}」", mine[0], level.weight)
         for child in level.children:
-            theirs = [r for r in mine if r.level2 == child.name]
-            if child.weight is not None and theirs and not child.indicators and weight_sum(theirs) != child.weight:
-                report(locate(doc, theirs[0].row.path), child.name, f"二级指标「{child.name}」",
-                       weight_sum(theirs), child.weight)
+            theirs = level2s.get((level.name, child.name))
+            if child.weight is not None and theirs and not child.indicators and theirs[0] != child.weight:
+                report(locate(doc, theirs[1].row.path), child.name, f"二级指标「{child.name}」", theirs[0],
+                       child.weight)
     budget = iset.budget.weight if iset.budget and iset.budget.weight is not None else ZERO
-    total = budget + weight_sum(rows)
+    total = budget + sum(printed, ZERO)
     if total != iset.total:
         report(locate(doc, ("indicators",) if sub.data.get("indicators") else ("goals",)), TOTAL_SUBJECT, None,
                total, iset.total)
@@ -189,9 +199,12 @@ def table_given_scores(result: ScoreResult, sub: Submission, iset: IndicatorSet,
         given, weight = r.given, r.weight
         if given is None or given < 0 or weight is None or r.basis == Basis.NOT_APPLICABLE:
             continue
+        unmet_full = given >= weight and r.rule_met is False and r.basis != Basis.RULE
+        if not unmet_full and Flag.GIVEN_DIFFERS not in r.flags:
+            continue  # the usual row: nothing to say, and nothing located
         where = locate(sub.doc, r.row.path, "given_score")
         about = About(r.name, given, r.rule_score if r.rule_score is not None else r.score)
-        if given >= weight and r.rule_met is False and r.basis != Basis.RULE:
+        if unmet_full:
             # The table's full marks stand (a judgement, the evaluator's band score, a score with no rule).
             diags.add("G614", where, about, actual=r.actual, target=r.target, given=fmt_short(given),
                       rule=fmt_short(r.rule_score) if r.rule_score is not None else "（按完成情况评定的分数）")
@@ -231,31 +244,32 @@ def table_deviation_reasons(result: ScoreResult, sub: Submission, iset: Indicato
     if not iset.deviation.reason_required:
         return
     doc = sub.doc
+    def where(r: RowResult):  # located only when reported: most rows report nothing
+        return locate(doc, r.row.path, "reason")
+
     for r in result.rows:
-        where = locate(doc, r.row.path, "reason")
         if not iset.scored:
             if not r.met and not _explained(r, sub):
-                diags.add("D704", where, About(r.name))
+                diags.add("D704", where(r), About(r.name))
             continue
         if r.rule_reported or r.basis in (Basis.NONE, Basis.NOT_APPLICABLE) or r.weight is None:
             continue
         lost = r.score is not None and r.score < r.weight
         if lost and not _explained(r, sub):
-            diags.add("D701", where, About(r.name, r.given, r.rule_score if r.rule_score is not None else r.score),
-                      score=fmt_short(r.score),
-                      weight=fmt_short(r.weight))
+            diags.add("D701", where(r), About(r.name, r.given, r.rule_score if r.rule_score is not None else r.score),
+                      score=fmt_short(r.score), weight=fmt_short(r.weight))
             continue
         if not lost and r.over_ratio is not None and not _explained(r, sub):
             fields = dict(ratio=fmt_short(quantize(r.over_ratio, 2)),
                           threshold=fmt_short(iset.deviation.over_achievement_ratio))
             if Flag.BELOW_CAP in r.flags:
-                diags.add("D705", where, About(r.name), actual=r.actual, target=r.target, **fields)
+                diags.add("D705", where(r), About(r.name), actual=r.actual, target=r.target, **fields)
             else:
-                diags.add("D702", where, About(r.name), **fields)
+                diags.add("D702", where(r), About(r.name), **fields)
         if r.met is True and r.given is not None and ZERO <= r.given < r.weight \
                 and not _explained(r, sub, judgement_counts=False):
-            diags.add("G612", where, About(r.name, r.given, r.rule_score if r.rule_score is not None else r.weight),
-                      given=fmt_short(r.given), weight=fmt_short(r.weight))
+            diags.add("G612", where(r), About(r.name, r.given, r.rule_score if r.rule_score is not None
+                                                 else r.weight), given=fmt_short(r.given), weight=fmt_short(r.weight))
 
 
 @_table_check

@@ -125,9 +125,11 @@ class Value:
 
     def amount(self) -> str:
         """The number with its unit and without a sign: `7台`, `62.5%`."""
-        if self.kind == NUMBER:
-            return f"{format_decimal(self.number)}{self.unit or ''}"
-        return self.display()
+        cached = self.__dict__.get("_amount")  # values are shared by every row that writes the same text
+        if cached is None:
+            cached = f"{format_decimal(self.number)}{self.unit or ''}" if self.kind == NUMBER else self.display()
+            object.__setattr__(self, "_amount", cached)
+        return cached
 
     def unit_written(self) -> bool:
         """The unit is in the cell itself, not only in a separate 度量单位 column."""
@@ -196,14 +198,21 @@ def parse_value(raw, sign: str | None = None, unit: str | None = None, year: int
     # The key keeps the type and the exact text: Decimal("5") == Decimal("5.0") == True must not collide.
     if isinstance(raw, (str, Decimal, bool)) and (sign is None or isinstance(sign, str)) \
             and (unit is None or isinstance(unit, str)) and (year is None or isinstance(year, int)):
-        return _parse_cached(type(raw), str(raw), sign, unit, year)
+        value = _parse_cached(type(raw), str(raw), sign, unit)
+        # Only a date written without a year depends on the table's year: the cache stays keyed on the text.
+        return _dated(type(raw), str(raw), sign, unit, year) if year is not None and value.yearless else value
     return _parse_value(raw, sign, unit, year)
 
 
 @lru_cache(maxsize=8192)
-def _parse_cached(kind: type, text: str, sign: str | None, unit: str | None, year: int | None) -> Value:
+def _parse_cached(kind: type, text: str, sign: str | None, unit: str | None) -> Value:
     raw = text if kind is str else Decimal(text) if kind is Decimal else text == "True"
-    return _parse_value(raw, sign, unit, year)
+    return _parse_value(raw, sign, unit)
+
+
+@lru_cache(maxsize=1024)
+def _dated(kind: type, text: str, sign: str | None, unit: str | None, year: int) -> Value:
+    return _parse_value(text, sign, unit, year)
 
 
 def _parse_value(raw, sign: str | None = None, unit: str | None = None, year: int | None = None) -> Value:

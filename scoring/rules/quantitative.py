@@ -15,6 +15,7 @@ from ..values import (DATE, EMPTY, EQ, GE, GT, LE, LT, NUMBER, RANGE, TEXT, Unit
                       comparable_date, convert, has_digits, looks_numeric, says_none,
                       text_meets)
 from .base import Outcome, Rule, RowContext, cannot, n, param, register
+from .qualitative import Qualitative
 from ..verdicts import Flag
 
 _RELATION = {GE: "达到", GT: "超过", LE: "未超过", LT: "低于", EQ: "等于"}
@@ -275,15 +276,13 @@ class BySign(Rule):
     quantitative = True
 
     def score(self, ctx: RowContext) -> Outcome:
-        from .qualitative import Qualitative
-
         target = ctx.target
         if target.kind == NUMBER:
             if target.sign in (LE, LT):
-                return Reverse({"form": self.params.get("form", "ratio")}).score(ctx)
+                return _REVERSE[self.params.get("form", "ratio")].score(ctx)
             if target.sign == EQ:
-                return Equal({}).score(ctx)
-            return Proportional({}).score(ctx)
+                return _EQUAL.score(ctx)
+            return _PROPORTIONAL.score(ctx)
         if target.kind == RANGE:
             return _in_range(ctx)
         if target.kind == DATE:
@@ -297,7 +296,7 @@ class BySign(Rule):
         if looks_numeric(target):  # `≥abc台`: meant as a number, but not one
             ctx.diags.add("V501", ctx.where("target"), field=ctx.target_label, raw=target.display())
             return cannot("目标值无法识别为数值")
-        return Qualitative({}).score(ctx)
+        return _QUALITATIVE.score(ctx)
 
 
 def _in_range(ctx: RowContext) -> Outcome:
@@ -355,9 +354,13 @@ def _deadline(ctx: RowContext) -> Outcome:
     verdict = text_meets(target, actual)
     if verdict:
         return Outcome(w, f"实际「{actual.display()}」，达到{_target(ctx)}，得满分{n(w)}分", met=True)
-    from .qualitative import Qualitative
+    return _QUALITATIVE.score(ctx)
 
-    return Qualitative({}).score(ctx)
+
+# The kinds by_sign delegates to, built once (rules keep no state between rows).
+_PROPORTIONAL, _EQUAL = Proportional({}), Equal({})
+_REVERSE = {form: Reverse({"form": form}) for form in ("ratio", "linear")}
+_QUALITATIVE = Qualitative({})
 
 
 __all__ = ["Proportional", "Reverse", "Equal", "BySign", "read_numbers", "GE", "GT"]
