@@ -1130,7 +1130,7 @@ def test_I803_no_header(tmp_path):
     path = _workbook(tmp_path, [["单位名称", "测试单位"], ["随便", "写点"]])
     outcome = Pipeline().run(path)
     d = expect(outcome.diagnostics, "I803", ERROR, "在表格中找不到指标表的表头（查找了：一级指标、二级指标、三级指标、分值、"
-               "年度指标值、调整后指标值、实际完成值、自评得分、评价人判断理由、定性评价档次、偏差原因分析、改进措施）")
+               "年度指标值、调整后指标值、实际完成值、自评得分、评价人判断理由、定性评价档次、偏差原因分析、改进措施、指标性质、度量单位）")
     assert d.sheet is None
 
 

@@ -262,3 +262,24 @@ def test_published_layout_as_csv_reads_back(tmp_path):
     assert imported.result is not None, [d.format() for d in imported.diagnostics if d.severity == "error"]
     assert imported.result.total == Decimal("92.07")
     assert imported.submission.data["budget"]["executed"] == Decimal("22.873")
+
+
+def test_flat_table_sign_and_unit_columns(tmp_path):
+    """A 指标性质 column (正向/反向/≥) and a 计量单位 column are read; a sign column contradicting the sign written in
+    the target is a warning located at the sign cell (V519)."""
+    from scoring.pipeline import Pipeline
+
+    path = tmp_path / "表.csv"
+    path.write_text(
+        "一级指标,二级指标,三级指标,指标性质,计量单位,分值,年度指标值,实际完成值\n"
+        "产出指标,成本指标,人均成本,反向,万元,40,50,60\n"
+        "产出指标,数量指标,培训人数,正向,人,10,≤100,90\n"
+        "效益指标,社会效益指标,服务保障,,,30,提升,达成预期指标\n"
+        "满意度指标,服务对象满意度指标,满意度,≥,%,10,90,95\n", encoding="utf-8")
+    outcome = Pipeline(default_set="mof-project").run(path)
+    rows = {r.name: r for r in outcome.result.rows}
+    assert rows["人均成本"].score == Decimal("33.33")  # 反向: 50÷60×40
+    assert "超过目标（50）" in rows["人均成本"].explain
+    conflict = [d for d in outcome.diagnostics if d.code == "V519"]
+    assert len(conflict) == 1 and conflict[0].line == 3 and conflict[0].col == 4, [d.format() for d in conflict]
+    assert rows["满意度"].score == 10
