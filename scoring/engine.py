@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import rules
-from .diagnostics import ERROR, Diagnostics
+from .diagnostics import ERROR, About, Diagnostics
 from .model import FixedIndicator, IndicatorSet, Level2, Row, RuleSpec, Submission
 from .numbers import ZERO, fmt_short, quantize
 from .paths import where as locate
@@ -222,7 +222,8 @@ class Scorer:
             standard = indicator.standard
             if indicator.weight is not None:
                 if weight is not None and weight != indicator.weight:
-                    self.diags.add("W407", self.where(row.path, "weight"), weight=fmt_short(weight),
+                    self.diags.add("W407", self.where(row.path, "weight"), About(row.name, weight, indicator.weight),
+                                   weight=fmt_short(weight),
                                    fixed=fmt_short(indicator.weight))
                 weight = indicator.weight
             if target_raw is None and indicator.target is not None:
@@ -321,12 +322,13 @@ class Scorer:
             return self.where(row.path, "given_score")
 
         if given is not None and given < 0:
-            self.diags.add("G604", where(), given=fmt_short(given))
+            self.diags.add("G604", where(), About(row.name, given, res.rule_score), given=fmt_short(given))
             given = None
         over = given is not None and given > weight
         if over:
             used = res.rule_score if res.rule_score is not None and not outcome.from_given else weight
-            self.diags.add("G601", where(), given=fmt_short(given), weight=fmt_short(weight), used=fmt_short(used))
+            self.diags.add("G601", where(), About(row.name, given, used), given=fmt_short(given),
+                           weight=fmt_short(weight), used=fmt_short(used))
         if outcome.from_given:
             res.score = res.rule_score
             res.basis = Basis.CAPPED if over else Basis.GIVEN
