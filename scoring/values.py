@@ -79,18 +79,21 @@ _SCALES = {"千": Decimal(1000), "万": Decimal(10000), "亿": Decimal(100000000
 _UNIT_ALIASES = {"％": "%", "百分比": "%", "%(百分比)": "%", "百分比(%)": "%", "(%)": "%",
                  "元人民币": "元", "人民币元": "元"}
 
-# Words that say the target was met, for 定性 targets.  无/零 are not among them: they say something did not
-# happen, which meets only a target that something should not happen (see _NONE_WORDS).
+# Words that say the target, whatever it is, was achieved.  Other words (完成, 合格, 及时, 是) meet a target only
+# when the target says the same thing: 「完成」 does not prove 「按时完成」.  无/零 meet only a none-target.
 MET_WORDS = frozenset(
-    """达成预期指标 达成预期目标 达成年度指标 达成年度目标 达到预期 达到预期目标 达成 已达成 达到 已达到 完成 已完成
-    全部完成 按时完成 按期完成 如期完成 圆满完成 达标 已达标 合规 合格 是 有效 及时 满意 符合 符合要求 保障 良好 正常
-    按时 按期""".split()
+    """达成预期指标 达成预期目标 达成年度指标 达成年度目标 达到预期 达到预期目标 达到预期指标 达成 已达成 达到 已达到
+    达标 已达标 全部完成 已全部完成 圆满完成 全面完成 完成目标 实现目标 完成年度目标 实现预期目标""".split()
 )
+# Words that say the same thing about time: any of them meets any other (and a deadline).
+ON_TIME_WORDS = frozenset("及时 按时 按期 如期 准时 按时完成 按期完成 如期完成 准时完成 及时完成 按计划完成".split())
 _IMPROVE_WORDS = ("提高", "提升", "增强", "改善", "加强", "完善", "推动", "促进", "优化", "增加", "巩固")
 _NONE_WORDS = ("无", "零", "未发生", "未出现", "杜绝", "没有发生", "不发生", "0起", "0次", "0例", "0件")
 # Hedges: the actual claims less than the target.  「较」 only before a quality word: 「较上年提高」 is a comparison.
 _HEDGES = ("基本", "大部分", "部分", "有所", "初步", "不明显", "不够", "不太", "较好", "较高", "较大", "较为", "较快",
            "较满意", "较明显", "比较", "一般", "尚可", "大体", "总体上", "待提高", "待加强", "有待")
+# Words that state less than or the opposite of a target without negating it: the evaluator judges.
+_CONTRARY = ("低于", "少于", "下降", "减少", "偏低", "偏少", "较差", "较低", "一半", "率低", "滞后于")
 _NEGATIONS = ("尚未", "未", "没有", "不合格", "不合规", "不及时", "不到位", "不达标", "不符合", "不满意", "不足",
               "不理想", "否", "无法", "未能", "滞后", "延期", "推迟")
 _OCCURRENCE_RE = re.compile(r"(?:发生|出现|存在|投诉|举报|事故|违规|违纪|差错|问题|超支)[^，,。；;]{0,8}?"
@@ -188,6 +191,10 @@ def normalize_unit(unit: str | None) -> str | None:
     if not unit:
         return None
     unit = normalize_text(unit)
+    unit = _UNIT_ALIASES.get(unit, unit)
+    # 「%(抽样)」「人(次)」: a note in brackets after a unit is not part of it.
+    if "(" in unit and unit.endswith(")") and not unit.startswith("("):
+        unit = unit[:unit.index("(")].strip() or unit
     return _UNIT_ALIASES.get(unit, unit) or None
 
 
@@ -250,7 +257,10 @@ def _parse_value(raw, sign: str | None = None, unit: str | None = None, year: in
         match = None if _parse_date(body, year) is not None else match
     if match:
         number = Decimal(match.group("num").replace(",", ""))
-        found_unit = normalize_unit(match.group("unit")) or column_unit
+        written_unit = match.group("unit") or ""
+        if len(written_unit) > 1 and written_unit.endswith("内") and found_sign is None:
+            written_unit, found_sign, sign_text = written_unit[:-1], LE, "内"  # 「3天内」 is ≤3天
+        found_unit = normalize_unit(written_unit) or column_unit
         return Value(raw=raw_text, kind=NUMBER, sign=found_sign, number=number, unit=found_unit,
                      text=text, folded=folded, sign_text=sign_text)
     parsed = _parse_date(body, year)
@@ -411,6 +421,8 @@ class Reading:
             return f"写有「{self.occurrence}」"
         if self.negation:
             return f"含否定词「{self.negation}」"
+        if self.hedge in _CONTRARY:
+            return f"写有「{self.hedge}」"
         return f"含限定词「{self.hedge}」" if self.hedge else ""
 
 
@@ -430,7 +442,7 @@ def read_words(text: str, target: str = "") -> Reading:
     # 「未发生」「无」 say nothing happened: not a negation of the result.
     cleaned = _without(text, _NONE_WORDS)
     negation = next((w for w in _NEGATIONS if w in cleaned and w not in target), "")
-    hedge = next((w for w in _HEDGES if w in text and w not in target), "")
+    hedge = next((w for w in _HEDGES + _CONTRARY if w in text and w not in target), "")
     return Reading(hedge=hedge, negation=negation, occurrence=occurrence)
 
 
@@ -468,15 +480,37 @@ def text_meets(target: Value, actual: Value) -> bool | None:
         return False
     if not reading.plain:
         return None
-    if t and t in a:
-        return True
     if a in MET_WORDS:
         return True
-    if t and any(word in t for word in _IMPROVE_WORDS) and any(word in a for word in _IMPROVE_WORDS):
+    if t in ON_TIME_WORDS and a in ON_TIME_WORDS:
         return True
-    if t and a in t and len(a) >= 2:
+    if t and t in a and _plain_rest(a.replace(t, "", 1), after=a.index(t) + len(t) < len(a)):
+        return True  # 「全面完成巡察任务，共巡察12个单位」 against 「全面完成巡察任务」
+    if t and any(word in t for word in _IMPROVE_WORDS) and any(word in a for word in _IMPROVE_WORDS) \
+            and not any(word in t for word in _STRONG) :
         return True
+    if t and len(a) >= 2 and a in t and _plain_rest(t.replace(a, "", 1), after=False):
+        return True  # 「全面完成」 against 「全面完成巡察任务」
     return None
+
+
+# A target asking for more than improvement: 「显著提升」 is not met by 「提升」.
+_STRONG = ("显著", "明显", "大幅", "全面", "持续")
+
+
+def _plain_rest(rest: str, after: bool) -> bool:
+    """What is left of the longer text once the shorter is taken out says nothing against the match: not 「不」
+    (「不低于…」 against 「低于…」), not a qualifier right after it (「及时率低」「达到预期的一半」「合格率80%」)."""
+    rest = rest.strip()
+    if not rest:
+        return True
+    if any(ch in rest for ch in "不未无非没否"):
+        return False
+    if any(word in rest for word in _STRONG + ("按时", "及时", "按期", "如期", "准时")):
+        return False  # the longer text asks for more: 「显著提升」 against 「提升」, 「按时完成」 against 「完成」
+    if after:
+        return rest[0] in "，,。；;、（(" and not any(ch.isdigit() for ch in rest[:3])
+    return not any(ch.isdigit() for ch in rest)
 
 
 def meets(target: Value, actual: Value) -> bool | None:

@@ -73,7 +73,9 @@ class Qualitative(Rule):
         if target.kind != EMPTY:
             verdict = text_meets(target, actual)
         else:
-            verdict = True if actual.text in MET_WORDS else (False if reading.negation else None)
+            # No target written: a plain statement that the work was done is all there is to check.
+            done = MET_WORDS | {"完成", "已完成", "按时完成", "按期完成", "如期完成"}
+            verdict = True if actual.text in done else (False if reading.negation else None)
         shown = f"实际「{actual.display()}」"
         if verdict and ctx.grade is None:
             goal = f"目标「{target.display()}」" if target.kind != EMPTY else "目标"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..numbers import HUNDRED, ZERO, percent
-from ..values import (DATE, EMPTY, EQ, GE, GT, LE, LT, NUMBER, RANGE, TEXT, UnitMismatch, common_numbers,
+from ..values import (DATE, EMPTY, EQ, GE, GT, LE, LT, NUMBER, ON_TIME_WORDS, RANGE, TEXT, UnitMismatch, common_numbers,
                       comparable_date, convert, has_digits, looks_numeric, says_none,
                       text_meets)
 from .base import Outcome, Rule, RowContext, cannot, n, param, register
@@ -351,6 +351,9 @@ def _deadline(ctx: RowContext) -> Outcome:
         if on_time:
             return Outcome(w, f"实际「{actual.display()}」，不晚于{goal}，得满分{n(w)}分", met=True)
         return Outcome(ZERO, f"实际「{actual.display()}」，晚于{goal}，不得分", met=False)
+    if actual.text in ON_TIME_WORDS:  # 「按时完成」 says it met the deadline, without the date
+        return Outcome(w, f"实际「{actual.display()}」（未写完成日期），按达到{_target(ctx, target.assumed)}计，"
+                          f"得满分{n(w)}分", met=True)
     verdict = text_meets(target, actual)
     if verdict:
         return Outcome(w, f"实际「{actual.display()}」，达到{_target(ctx)}，得满分{n(w)}分", met=True)
