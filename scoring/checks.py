@@ -165,7 +165,10 @@ def table_printed_totals(result: ScoreResult, sub: Submission, iset: IndicatorSe
     if not iset.scored or result.total is None:
         return
     doc = sub.doc
-    if sub.total is not None and not _same(sub.total, result.total):
+    # Rows that could not be scored count 0 until fixed: a printed total within their weight may yet be right.
+    pending = result.pending_weight
+    if sub.total is not None and not _same(sub.total, result.total) \
+            and not (pending and result.total <= sub.total <= result.total + pending):
         diags.add("G609", locate(doc, ("total",)), About(TOTAL_SUBJECT, sub.total, result.total),
                   given=fmt_short(sub.total), total=fmt_short(result.total))
     budget = result.budget
@@ -206,8 +209,9 @@ def table_given_scores(result: ScoreResult, sub: Submission, iset: IndicatorSet,
         about = About(r.name, given, r.rule_score if r.rule_score is not None else r.score)
         if unmet_full:
             # The table's full marks stand (a judgement, the evaluator's band score, a score with no rule).
+            rule = fmt_short(r.rule_score) if r.rule_score is not None and r.basis == Basis.JUDGEMENT else None
             diags.add("G614", where, about, actual=r.actual, target=r.target, given=fmt_short(given),
-                      rule=fmt_short(r.rule_score) if r.rule_score is not None else "（按完成情况评定的分数）")
+                      todo=f"请按规则得分 {rule} 自评" if rule else "请由评价人按完成情况在相应档次内打分")
             continue
         if Flag.GIVEN_DIFFERS not in r.flags:
             continue
@@ -270,6 +274,15 @@ def table_deviation_reasons(result: ScoreResult, sub: Submission, iset: Indicato
                 and not _explained(r, sub, judgement_counts=False):
             diags.add("G612", where(r), About(r.name, r.given, r.rule_score if r.rule_score is not None
                                                  else r.weight), given=fmt_short(r.given), weight=fmt_short(r.weight))
+
+
+@_table_check
+def table_not_applicable_rows(result: ScoreResult, sub: Submission, iset: IndicatorSet, diags: Diagnostics) -> None:
+    """V525: a row marked not applicable that reports an actual: is it applicable after all?"""
+    for r in result.rows:
+        if r.basis == Basis.NOT_APPLICABLE and r.actual_value is not None and r.actual_value.kind != "empty":
+            diags.add("V525", locate(sub.doc, r.row.path, "actual"), About(r.name),
+                      reason=r.row.not_applicable or "不适用", actual=r.actual)
 
 
 @_table_check

@@ -113,24 +113,26 @@ _define("W409", WARNING, "未填分值，按自评得分 {given} 计，无法核
 
 # -- V: values -------------------------------------------------------------------
 _define("V501", ERROR, "{field}「{raw}」无法识别为数值",
-        "请写成「符号 数字 单位」的形式，例如「≥11台」「100%」「≤50万元」；本行改按自评得分计。")
+        "请写成「符号 数字 单位」的形式，例如「≥11台」「100%」「≤50万元」；改正前本行不按规则计分（填了自评得分时按自评得分计）。")
 _define("V502", ERROR, "单位不一致：{target_label}为「{target_unit}」，{actual_label}为「{actual_unit}」",
-        "请统一单位（万元与元可自动换算）；本行改按自评得分计。")
+        "请统一单位（万元与元可自动换算）；改正前本行不按规则计分（填了自评得分时按自评得分计）。")
 _define("V503", ERROR, "{field}为负数：{value}", "金额不能为负，请核对。")
 _define("V504", ERROR, "{field}为零，无法计算预算执行率",
         "请填写{field}；确无预算的项目应选用不计执行率的指标体系。")
 _define("V505", INFO, "实际完成值「{raw}」带有符号「{sign}」，按 {value} 计算",
         "实际完成值应写实际数，不必带「≥」「≤」等符号。")
 _define("V507", WARNING, "缺少实际完成值，视为未完成", "请填写全年实际完成指标值。")
-_define("V508", ERROR, "缺少{field}", "")
-_define("V509", ERROR, "{field}「{raw}」不能用于「{rule}」规则：{detail}", "")
+_define("V508", ERROR, "缺少{field}", "请填写{field}。")
+_define("V509", ERROR, "{field}「{raw}」不能用于「{rule}」规则：{detail}",
+        "请按该规则的要求改写此值（`jixiao rules` 有每种规则的说明），或由评价人填写自评得分并说明理由。")
 _define("V510", ERROR, "{field}「{raw}」超出可处理的数值范围",
         "数值最多 {digits} 位有效数字、绝对值小于 10 的 {exponent} 次方；请检查是否多打了数字，"
         "或单元格是否被显示成了科学计数法（如 1E+300）。改正后才能计分。")
 _define("V511", WARNING, "{field}含有看不见的控制字符（{chars}），生成的附件中已删除",
         "这些字符多来自复制粘贴，也可能被用来伪装文字（如把文字倒过来显示）；请删除后重新保存。")
 _define("V512", WARNING, "实际完成值「{raw}」{why}，不能视为完全达到目标「{target}」",
-        "请由评价人按三档选档打分（{bands}），或把实际结果写明确（如「已全部完成」）；本行不自动给满分。")
+        "请由评价人按三档选档打分（{bands}）并写明理由，或把实际结果写明确（如「已全部完成」）；"
+        "jixiao 不会因此自动给满分，这里的满分来自表中的自评得分。")
 _define("V513", WARNING, "实际完成值「{raw}」是文字，不能证明达到数值目标「{target}」",
         "请填写实际数值（如「{example}」）；无法取得数值时由评价人打分并写明理由。本行不自动给满分。")
 _define("V514", WARNING, "实际完成值「{raw}」像是把百分数写成了小数（目标为「{target}」）",
@@ -145,6 +147,18 @@ _define("V518", INFO, "{label}与全年执行数均为 0，预算执行率不适
         "总分按适用分值折算：Σ得分 ÷ Σ适用分值 × {total}。")
 _define("V519", WARNING, "指标性质「{sign}」与年度指标值「{target}」中的符号「{target_sign}」矛盾，按「{target_sign}」计",
         "请统一指标性质与指标值的符号。")
+_define("V521", WARNING, "实际完成值「{raw}」只说明{bound}，不能证明达到目标「{target}」",
+        "请填写实际完成的数（如「{example}」），不要带「以下」「以内」「≤」等；改正前本行不按规则计分。")
+_define("V522", WARNING, "表中没有年度，「{target}」按实际完成日期的年度理解为 {understood}，无法核对是否逾期",
+        "请在表头填写年度（如 year: 2023），没有年份的日期按该年度理解。")
+_define("V523", WARNING, "实际完成值「{raw}」没有写单位，按「{unit}」计是目标「{target}」的 {ratio} 倍，可能是单位写错了",
+        "请写上单位（如「{raw}元」）；改正前本行不按规则计分。")
+_define("V524", WARNING, "{field}「{raw}」像是把百分数写成了小数（实际完成值为「{actual}」）",
+        "若目标是 {as_percent}，请写「{as_percent}」；改正前本行不按规则计分。")
+_define("V525", WARNING, "指标标为不适用（{reason}），却填写了实际完成值「{actual}」",
+        "确属不适用，请删去实际完成值；否则请去掉不适用的标记，按规则计分。不适用的行不计分，总分按适用分值折算。")
+_define("V526", WARNING, "评分规则「{rule}」与{field}「{target}」的符号「{sign}」方向相反",
+        "正向指标（≥、>）应用 proportional，反向指标（≤、<）应用 reverse；请核对指标体系或指标值的符号。")
 _define("V520", WARNING, "{field}「{raw}」无法读取：{detail}", "{hint}")
 
 # -- F: formulas -----------------------------------------------------------------
@@ -153,7 +167,7 @@ _define("F002", ERROR, "公式「{formula}」：{detail}", "")
 _define("F003", ERROR, "公式「{formula}」：{detail}", "")
 _define("F004", ERROR, "公式「{formula}」：{detail}", "公式只允许数字、已定义的名称、+ - * / 和 min、max、abs。")
 _define("F005", ERROR, "公式「{formula}」：{detail}", "")
-_define("F006", ERROR, "公式「{formula}」：{detail}", "")
+_define("F006", ERROR, "公式「{formula}」：{detail}", "请检查公式中用到的数是否都已填写、除数是否为 0。")
 
 # -- G: given scores and totals ----------------------------------------------------
 _define("G601", ERROR, "自评得分 {given} 超过分值 {weight}",
@@ -161,21 +175,21 @@ _define("G601", ERROR, "自评得分 {given} 超过分值 {weight}",
 _define("G602", WARNING, "自评得分 {given} 与规则得分 {rule} 不一致，按规则得分计",
         "如确属评价人判断，请在 evaluator_judgement 中写明理由。")
 _define("G603", INFO, "自评得分 {given} 为评价人判断（{reason}），规则得分为 {rule}，相差 {diff}", "")
-_define("G604", ERROR, "自评得分为负数：{given}", "")
+_define("G604", ERROR, "自评得分为负数：{given}", "得分在 0 到分值之间，请核对。")
 _define("G605", INFO, "无实际完成值，按自评得分 {given} 计，未经规则核验", "")
 _define("G606", ERROR, "无法按规则计分，且未填写自评得分；本行计 0 分",
-        "请填写实际完成值，或填写自评得分并说明理由。")
-_define("G607", ERROR, "实际完成值「{raw}」{why}，需评价人选档并在档内打分",
-        "请填写 grade（{bands}）和 given_score（所选档次范围内的分数）。")
+        "请按上面的提示改正实际完成值或指标值；确实无法按规则计分的，由评价人填写自评得分并说明理由。")
+_define("G607", ERROR, "实际完成值「{raw}」{why}，需评价人选档并在档内打分", "{todo}")
 _define("G608", ERROR, "自评得分 {given} 不在「{band}」档的范围 [{low}, {high}{closing} 内",
         "各档上端不含（最高档含满分）：请改选相应档次，或调整得分。")
 _define("G609", WARNING, "表中总分 {given} 与计算总分 {total} 不一致", "")
 _define("G610", WARNING, "各行自评得分合计 {sum}，与表中总分 {given} 不一致", "")
-_define("G611", WARNING, "表中预算执行得分 {given} 与计算得分 {rule} 不一致，按计算得分计", "")
+_define("G611", WARNING, "表中预算执行得分 {given} 与计算得分 {rule} 不一致，按计算得分计",
+        "预算执行得分 = 分值 × 执行率（超过 100% 按 100%），按表的小数位数四舍五入；请核对表中的数。")
 _define("G613", WARNING, "自评得分 {given} 高于规则得分 {rule}（评价人判断：{reason}）",
         "自评应实事求是，不得刻意抬高分数；请核对，确有依据请在偏差原因中写明。")
 _define("G614", WARNING, "目标未完成（实际「{actual}」，目标「{target}」），表中却给了满分 {given}",
-        "请按规则得分 {rule} 自评，或写明评价人判断的依据。")
+        "{todo}，或写明评价人判断的依据。")
 _define("G612", WARNING, "指标已完成，自评得分 {given} 低于分值 {weight}，缺少扣分理由",
         "请在 reason 中写明扣分理由；没有理由时应按分值自评。")
 

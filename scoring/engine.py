@@ -98,6 +98,7 @@ class ScoreResult:
     excluded_weight: Decimal = ZERO
     printed_total: Decimal | None = None  # the 总分 the table itself prints, if transcribed
     total_explain: str = ""  # how the total was rescaled when some weight was not applicable
+    pending_weight: Decimal = ZERO  # weight of rows that could not be scored (0 points now): the total is provisional
     diagnostics: list = field(default_factory=list)
 
     @property
@@ -267,6 +268,7 @@ class Scorer:
             where=lambda f, p=row.path: self.where(p, f), precision=self.precision, rounding=self.rounding,
             deviation=self.set.deviation, actual_raw=actual_raw, given=row.given_score, grade=row.grade,
             inputs=row.inputs, target_label=target_label, budget=self._budget_inputs(),
+            judgement=row.evaluator_judgement,
         )
         diags_before = len(self.diags)
         broken = spec is None or spec.rule is None  # already reported when the rule was built
@@ -380,6 +382,8 @@ class Scorer:
         iset = self.set
         sums: dict = {}
         for res in result.rows:
+            if res.basis == Basis.NONE:
+                result.pending_weight += res.weight or ZERO
             if res.basis == Basis.NOT_APPLICABLE:
                 result.excluded_weight += res.weight or ZERO
                 continue

@@ -62,6 +62,7 @@ def to_json(outcome: FileOutcome) -> dict:
                               "score": _num(s.score, places)} for s in result.subtotals]
         data["excluded_weight"] = _num(result.excluded_weight)
         data["total_explain"] = result.total_explain
+        data["pending_weight"] = _num(result.pending_weight)
         data["indicators"] = [_row_json(r, places) for r in result.rows]
     data["diagnostics"] = [d.to_json() for d in outcome.diagnostics]
     return data
@@ -184,6 +185,8 @@ def render_text(outcome: FileOutcome, explain: bool = False) -> str:
         extra = ""
         if result.excluded_weight:
             extra = f"（不适用分值 {_num(result.excluded_weight)}，已按适用分值折算）"
+        if result.pending_weight:
+            extra += f"（暂定：有分值 {_num(result.pending_weight)} 的指标无法计分，按 0 分计，改正后总分和等级会变）"
         lines.append(f"总分 {total}  等级 {result.grade}{extra}")
         if explain and result.total_explain:
             lines.append(f"  └ {result.total_explain}")

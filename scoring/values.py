@@ -461,6 +461,19 @@ def says_none(actual: Value) -> bool:
         and not read_words(actual.text).occurrence
 
 
+def count_of(actual: Value) -> Decimal | None:
+    """A count written in words: 「无」「零」「未发生」 are 0; 「发生2起」「投诉3次」 are 2, 3; None otherwise."""
+    if actual.kind == NUMBER:
+        return actual.number
+    if actual.kind != TEXT:
+        return None
+    if says_none(actual):
+        return Decimal(0)
+    match = _OCCURRENCE_RE.search(actual.text)
+    digits = match and (match.group("n") or match.group("n2"))
+    return Decimal(digits) if digits and digits.isdigit() else None
+
+
 def text_meets(target: Value, actual: Value) -> bool | None:
     """Does a qualitative actual meet its target?  True only when the words prove it; False when they deny
     it; None when the evaluator must judge (a hedge, an occurrence, words that match nothing)."""

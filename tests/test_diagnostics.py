@@ -9,6 +9,7 @@ covered, except the few listed in UNREACHABLE with the reason.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 import sys
 import textwrap
 from pathlib import Path
@@ -697,7 +698,7 @@ def test_V501_actual_is_not_a_number(tmp_path):
     outcome = run(tmp_path, variant("    actual: 10台\n", "    actual: 约10台\n"))
     expect(outcome.diagnostics, "V501", ERROR, "实际完成值「约10台」无法识别为数值", line=11, col=13,
            path=f"{ROW1_PATH} > 实际完成值",
-           hint="请写成「符号 数字 单位」的形式，例如「≥11台」「100%」「≤50万元」；本行改按自评得分计。")
+           hint="请写成「符号 数字 单位」的形式，例如「≥11台」「100%」「≤50万元」；改正前本行不按规则计分（填了自评得分时按自评得分计）。")
 
 
 def test_V501_tiers_need_a_number(tmp_path):
@@ -709,7 +710,7 @@ def test_V501_tiers_need_a_number(tmp_path):
 def test_V502_units_differ(tmp_path):
     outcome = run(tmp_path, variant("    actual: 10台\n", "    actual: 10个\n"))
     expect(outcome.diagnostics, "V502", ERROR, "单位不一致：年度指标值为「台」，实际完成值为「个」", line=11, col=13,
-           path=f"{ROW1_PATH} > 实际完成值", hint="请统一单位（万元与元可自动换算）；本行改按自评得分计。")
+           path=f"{ROW1_PATH} > 实际完成值", hint="请统一单位（万元与元可自动换算）；改正前本行不按规则计分（填了自评得分时按自评得分计）。")
 
 
 def test_V502_units_differ_from_the_standard(tmp_path):
@@ -917,7 +918,7 @@ def test_G605_given_score_without_actual(tmp_path):
 def test_G606_nothing_to_score(tmp_path):
     outcome = run(tmp_path, variant("    actual: 10台\n", ""))
     expect(outcome.diagnostics, "G606", ERROR, "无法按规则计分，且未填写自评得分；本行计 0 分", line=ROW1, col=5,
-           path=f"{ROW1_PATH} > 实际完成值", hint="请填写实际完成值，或填写自评得分并说明理由。")
+           path=f"{ROW1_PATH} > 实际完成值", hint="请按上面的提示改正实际完成值或指标值；确实无法按规则计分的，由评价人填写自评得分并说明理由。")
     assert outcome.result.rows[0].score == 0
 
 
@@ -1029,7 +1030,7 @@ def test_one_run_reports_every_independent_problem(tmp_path):
         "    actual: 10台\n", "    actual: 约10台\n",                        # V501
         "    weight: 30\n", "    weight: 30\n    given_score: 40\n",          # G601
         "    actual: 95%\n", "    actual: 95个\n",                            # V502
-    ) + "total: 80\n"                                                         # G609
+    ) + "total: 99\n"                                                         # G609
     outcome = run(tmp_path, text)
     found = codes(outcome)
     for code in ("Y104", "Y108", "D703", "V501", "G601", "V502", "G609"):
@@ -1222,8 +1223,8 @@ def test_V512_hedged_actual_given_full_marks(tmp_path):
     outcome = run(tmp_path, text)
     expect(outcome.diagnostics, "V512", WARNING, "实际完成值「基本提升」含限定词「基本」，不能视为完全达到目标「提升」",
            line=ROW2 + 4, col=13, path=f"{ROW2_PATH} > 实际完成值",
-           hint="请由评价人按三档选档打分（达成年度指标、部分达成年度指标并具有一定效果、未达成年度指标且效果较差），"
-                "或把实际结果写明确（如「已全部完成」）；本行不自动给满分。")
+           hint="请由评价人按三档选档打分（达成年度指标、部分达成年度指标并具有一定效果、未达成年度指标且效果较差）"
+                "并写明理由，或把实际结果写明确（如「已全部完成」）；jixiao 不会因此自动给满分，这里的满分来自表中的自评得分。")
 
 
 def test_V513_words_against_a_numeric_target(tmp_path):
@@ -1284,6 +1285,56 @@ def test_V520_budget_cell_that_is_not_an_amount(tmp_path):
            line=5, col=13, hint="请只填数字（单位为万元），例如「256.5」或「256.5万元」。")
     outcome = run(tmp_path, variant("  executed: 95\n", "  executed: 950000元\n"))
     assert outcome.result.budget.executed == 95 and outcome.result.budget.score == 9.5
+
+
+def test_V521_actual_written_as_a_bound_the_wrong_way(tmp_path):
+    outcome = run(tmp_path, variant("    actual: 95%\n", "    actual: 95%以下\n"))
+    expect(outcome.diagnostics, "V521", WARNING, "实际完成值「95%以下」只说明不超过95%，不能证明达到目标「≥90%」",
+           line=ROW3 + 4, col=13,
+           hint="请填写实际完成的数（如「95%」），不要带「以下」「以内」「≤」等；改正前本行不按规则计分。")
+    assert outcome.result.rows[2].score == 0
+
+
+def test_V522_no_table_year_for_a_yearless_deadline(tmp_path):
+    text = variant("    target: ≥10台\n    actual: 10台\n", "    target: 12月底前\n    actual: 2024年3月\n")
+    expect(run(tmp_path, text).diagnostics, "V522", WARNING,
+           "表中没有年度，「12月底前」按实际完成日期的年度理解为 2024年12月31日前，无法核对是否逾期",
+           line=ROW1 + 3, col=13, hint="请在表头填写年度（如 year: 2023），没有年份的日期按该年度理解。")
+    assert "V522" not in codes(run(tmp_path, "year: 2023\n" + text))
+
+
+def test_V523_bare_number_far_from_a_target_with_a_unit(tmp_path):
+    text = variant("    target: ≥10台\n    actual: 10台\n", "    target: ≤50万元\n    actual: 500000\n")
+    expect(run(tmp_path, text).diagnostics, "V523", WARNING,
+           "实际完成值「500000」没有写单位，按「万元」计是目标「≤50万元」的 10000 倍，可能是单位写错了",
+           line=ROW1 + 4, col=13, hint="请写上单位（如「500000元」）；改正前本行不按规则计分。")
+
+
+def test_V524_target_written_as_a_decimal_against_a_percent(tmp_path):
+    text = variant("    target: ≥90%\n    actual: 95%\n", "    target: ≥0.95\n    actual: 96%\n")
+    expect(run(tmp_path, text).diagnostics, "V524", WARNING,
+           "年度指标值「≥0.95」像是把百分数写成了小数（实际完成值为「96%」）", line=ROW3 + 3, col=13,
+           hint="若目标是 95%，请写「95%」；改正前本行不按规则计分。")
+
+
+def test_V525_not_applicable_row_with_an_actual(tmp_path):
+    text = variant("    actual: 95%\n", "    actual: 95%\n    not_applicable: 本年度未开展\n")
+    expect(run(tmp_path, text).diagnostics, "V525", WARNING,
+           "指标标为不适用（本年度未开展），却填写了实际完成值「95%」", line=ROW3 + 4, col=13,
+           hint="确属不适用，请删去实际完成值；否则请去掉不适用的标记，按规则计分。不适用的行不计分，总分按适用分值折算。")
+
+
+def test_V526_rule_against_the_target_sign(tmp_path):
+    text = variant(W50, W50 + "    rule: {kind: reverse}\n")
+    expect(run(tmp_path, text).diagnostics, "V526", WARNING, "评分规则「反向指标」与年度指标值「≥10台」的符号「≥」方向相反",
+           line=ROW1 + 3, col=13,
+           hint="正向指标（≥、>）应用 proportional，反向指标（≤、<）应用 reverse；请核对指标体系或指标值的符号。")
+
+
+def test_pending_rows_make_the_total_provisional(tmp_path):
+    outcome = run(tmp_path, variant("    actual: 95%\n", "    actual: 满意\n") + "total: 95\n")
+    assert outcome.result.total == Decimal("89.50") and outcome.result.pending_weight == 10
+    assert "G609" not in codes(outcome)  # 95 is within what the unscored row may add
 
 
 def test_W410_printed_budget_weight_differs_from_the_set(tmp_path):

@@ -67,6 +67,7 @@ class RowContext:
     inputs: dict = field(default_factory=dict)
     target_label: str = "年度指标值"
     budget: dict = field(default_factory=dict)
+    judgement: str | None = None  # the evaluator's stated reason, when the given score is theirs
 
     def show(self, score: Decimal) -> str:
         """A score as the table will print it: at the set's precision (9.00, 3.18)."""
@@ -100,7 +101,6 @@ class Outcome:
 class Rule:
     kind: ClassVar[str] = ""
     title: ClassVar[str] = ""
-    quantitative: ClassVar[bool] = False
     # The score scales with whatever weight the row has (true of ratios, bands and deductions; not of tiers,
     # checklists, options, formulas and budget execution, whose points are written in the rule).
     scales_with_weight: ClassVar[bool] = True

@@ -129,7 +129,6 @@ class BudgetExecution(Rule):
     class Params:
         cap: Decimal = param("执行率计分的上限（1 即 100%）", Decimal(1))
 
-
     def score(self, ctx: RowContext) -> Outcome:
         cap = self.params.get("cap", Decimal(1))
         if ctx.target.kind == NUMBER and ctx.actual.kind == NUMBER:

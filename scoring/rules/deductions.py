@@ -7,7 +7,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from ..numbers import ZERO
-from ..values import EMPTY, NUMBER, UnitMismatch, common_numbers, normalize_text, parse_value
+from ..values import EMPTY, NUMBER, UnitMismatch, common_numbers, count_of, normalize_text, parse_value
 from .base import Outcome, Rule, RowContext, cannot, n, param, register, unusable_actual
 from .tiers import RuleParamError
 
@@ -30,7 +30,6 @@ class DeductPerPoint(Rule):
         step: Decimal = param("每个单位扣的分数")
         per: Decimal = param("一个单位的大小（百分数即一个百分点）", Decimal(1))
         count: str = param("偏离单位的计法：exact 按实际，ceil 不足一个按一个，floor 不足一个不计", "exact")
-
 
     def __init__(self, params: dict):
         super().__init__(params)
@@ -84,22 +83,26 @@ class DeductPerOccurrence(Rule):
     class Params:
         step: Decimal = param("每出现一次扣的分数")
 
-
     def score(self, ctx: RowContext) -> Outcome:
         actual = ctx.actual
         if actual.kind == EMPTY:
             return cannot("缺少实际完成值")
+        count = count_of(actual)  # 「无」 is 0, 「发生2起」 is 2
+        read_as = ""
+        if count is not None and actual.kind != NUMBER:
+            read_as = f"实际「{actual.display()}」，按{n(count)}次计；"
+            actual = parse_value(count)
         if actual.kind != NUMBER or actual.number < 0 or actual.number != actual.number.to_integral_value():
             ctx.diags.add("V509", ctx.where("actual"), field="实际完成值", raw=actual.display(), rule=self.title,
                           detail="应为出现次数（非负整数）")
             return cannot("次数无效")
         count, step, w = actual.number, self.params["step"], ctx.weight
         if count == 0:
-            return Outcome(w, f"未出现扣分情形，得满分{n(w)}", met=True)
+            return Outcome(w, f"{read_as}未出现扣分情形，得满分{n(w)}分", met=True)
         deduction = step * count
         score = max(ZERO, w - deduction)
-        return Outcome(score, f"出现{n(count)}次，每次扣{n(step)}分，扣{n(deduction)}分，得{ctx.show(score)}",
-                       met=False)
+        return Outcome(score, f"{read_as}出现{n(count)}次，每次扣{n(step)}分，扣{n(deduction)}分，得{ctx.show(score)}分"
+                              + ("（扣完为止）" if w - deduction < 0 else ""), met=False)
 
 
 _CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}  # ①..⑳
@@ -119,7 +122,6 @@ class Checklist(Rule):
     @dataclass
     class Params:
         items: list = param("要素：name 要素名称，points 该要素的分数")
-
 
     def lint(self, weight, diags, where) -> None:
         total = sum((item["points"] for item in self.params["items"]), ZERO)

@@ -35,7 +35,6 @@ class FormulaRule(Rule):
         formula: str = param("公式：数字、名称、+ − × ÷ 和 min、max、abs；名称为预算数、执行数、目标、实际等")
         inputs: list = param("公式中另外用到的输入名称（在自评表的 inputs 中填写）", [])
 
-
     def __init__(self, params: dict):
         super().__init__(params)
         allowed = set(STANDARD_NAMES) | set(params.get("inputs") or [])

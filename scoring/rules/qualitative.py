@@ -60,7 +60,6 @@ class Qualitative(Rule):
         hedge_bands: dict = param("限定词对应的档次（如 基本: 达成年度指标）：实际含该词而未选档时按该档，评价人在档内打分", {})
         bands: list = param("档次：label 名称，low、high 为分值的比例（上端不含，最高档含满分）；默认财预〔2020〕10号三档", DEFAULT_BANDS)
 
-
     def bands(self) -> list[dict]:
         return self.params.get("bands") or DEFAULT_BANDS
 
@@ -94,7 +93,9 @@ class Qualitative(Rule):
                 return cannot("档次无效")
         if ctx.given is None:
             choice = f"在「{band['label']}」档" if band else f"选档（{labels}）"
-            ctx.diags.add("G607", ctx.where("given_score"), raw=actual.display(), why=why, bands=labels)
+            todo = (f"请在「{band['label']}」档的范围内填写 given_score（{n(band['low'] * w)}～{n(band['high'] * w)}分）。"
+                    if band else f"请填写 grade（{labels}）和 given_score（所选档次范围内的分数）。")
+            ctx.diags.add("G607", ctx.where("given_score"), raw=actual.display(), why=why, todo=todo)
             return cannot(f"{why}，需评价人{choice}打分")
         ratio = ctx.given / w if w else ZERO
         if band is None:
@@ -108,8 +109,13 @@ class Qualitative(Rule):
             ctx.diags.add("V512", ctx.where("actual"), raw=actual.display(), why=why,
                           target=target.display() if target.kind != EMPTY else "达成年度指标", bands=labels)
         span = f"{n(low)}～{n(high)}分" + ("" if top else "，不含上端")
-        return Outcome(ctx.given, f"{shown}{why}，评价人评为「{band['label']}」档（{span}），打分{n(ctx.given)}分",
-                       met=bool(verdict), from_given=True)
+        if ctx.grade:
+            who = f"评价人评为「{band['label']}」档（{span}），打分{n(ctx.given)}分"
+        elif ctx.judgement:
+            who = f"评价人打分{n(ctx.given)}分，属「{band['label']}」档（{span}）"
+        else:  # the table's own score, no grade chosen and no judgement written
+            who = f"按自评得分{n(ctx.given)}分，属「{band['label']}」档（{span}），未经评价人选档"
+        return Outcome(ctx.given, f"{shown}{why}，{who}", met=bool(verdict), from_given=True)
 
 
 @register
@@ -126,7 +132,6 @@ class Options(Rule):
     @dataclass
     class Params:
         options: list = param("选项：label 实际情况的写法，points 该项得分")
-
 
     def lint(self, weight, diags, where) -> None:
         if weight is not None:
@@ -168,7 +173,6 @@ class Manual(Rule):
     class Params:
         pass
 
-
     def score(self, ctx: RowContext) -> Outcome:
         if ctx.given is None:
             return cannot("需评价人打分")
@@ -187,7 +191,6 @@ class NotApplicable(Rule):
     @dataclass
     class Params:
         pass
-
 
     def score(self, ctx: RowContext) -> Outcome:
         return Outcome(None, "不适用，不计分，总分按适用分值折算", flags=[Flag.NOT_APPLICABLE])

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..numbers import HUNDRED, ZERO, percent
-from ..values import (DATE, EMPTY, EQ, GE, GT, LE, LT, NUMBER, ON_TIME_WORDS, RANGE, TEXT, UnitMismatch, common_numbers,
-                      comparable_date, convert, has_digits, looks_numeric, says_none,
+from ..values import (DATE, EMPTY, EQ, GE, GT, LE, LT, NUMBER, ON_TIME_WORDS, RANGE, SIGN_LABEL, TEXT, UnitMismatch, common_numbers,
+                      comparable_date, convert, count_of, has_digits, looks_numeric,
                       text_meets)
 from .base import Outcome, Rule, RowContext, cannot, n, param, register
 from .qualitative import Qualitative
@@ -44,8 +44,9 @@ def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | 
     if actual.kind == EMPTY:
         return "缺少实际完成值"
     if actual.kind != NUMBER:
-        if target.number == 0 and says_none(actual):
-            return target.number, ZERO  # 「无」「零」 against a zero target: nothing happened
+        count = count_of(actual) if target.number == 0 else None
+        if count is not None:
+            return target.number, count  # 「无」 is 0 and 「发生2起」 is 2 against a zero target
         if actual.ambiguous:
             _ambiguous(ctx, "actual", "实际完成值")
             return f"实际「{actual.display()}」的分隔符有歧义，无法计分"
@@ -55,6 +56,12 @@ def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | 
             return f"实际「{actual.display()}」是文字，不能证明达到{_target(ctx)}，需填写实际数值"
         ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
         return f"实际「{actual.display()}」无法识别为数值"
+    if actual.sign_text and _opposed(target.sign or GE, actual.sign):
+        # 「95%以下」 against 「≥95%」: a bound in the wrong direction proves nothing about meeting the target.
+        bound = f"{'不超过' if actual.sign in (LE, LT) else '不低于'}{actual.amount()}"
+        ctx.diags.add("V521", ctx.where("actual"), raw=actual.display(), bound=bound, target=target.display(),
+                      example=actual.amount())
+        return f"实际「{actual.display()}」只说明{bound}，不能证明达到{_target(ctx)}"
     if actual.sign_text:
         ctx.diags.add("V505", ctx.where("actual"), raw=actual.display(), sign=actual.sign_text,
                       value=actual.amount())
@@ -72,7 +79,24 @@ def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | 
         ctx.diags.add("V514", ctx.where("actual"), raw=actual.display(), target=target.display(),
                       as_percent=f"{n(actual.number * HUNDRED)}%")
         return f"实际「{actual.display()}」像是写成了小数的百分数，待确认后计分"
+    if actual.unit == "%" and "%" in actual.text and "%" not in target.text and 0 < a <= 1 and b > 1:
+        ctx.diags.add("V524", ctx.where("target"), field=ctx.target_label, raw=target.display(),
+                      actual=actual.display(), as_percent=f"{n(a * HUNDRED)}%")
+        return f"{ctx.target_label}「{target.display()}」像是写成了小数的百分数，待确认后计分"
+    if target.unit and not actual.unit_written() and a > 0 and b / a >= _UNIT_SLIP:
+        ctx.diags.add("V523", ctx.where("actual"), raw=actual.display(), unit=target.unit, target=target.display(),
+                      ratio=n(quantize_short(b / a)))
+        return f"实际「{actual.display()}」没有写单位，按{target.unit}计与目标相差太大，待确认后计分"
     return a, b
+
+
+_UNIT_SLIP = Decimal(1000)  # a bare number this many times a target with a unit: 500000 against ≤50万元
+
+
+def _opposed(target_sign: str, actual_sign: str | None) -> bool:
+    """A ≥ target with an actual written as a ceiling (≤, 以下, 以内), or a ≤ target with a floor."""
+    up, down = (GE, GT), (LE, LT)
+    return (target_sign in up and actual_sign in down) or (target_sign in down and actual_sign in up)
 
 
 def _decimal_for_percent(target, actual, a: Decimal) -> bool:
@@ -147,9 +171,14 @@ def _proportional(ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
 
 class _Quantitative(Rule):
     """Shared opening of the quantitative kinds: read both numbers, then `compare`."""
-    quantitative = True
+
+    directions: tuple = ()  # the signs this kind is for; a target signed the other way is reported (V526)
 
     def score(self, ctx: RowContext) -> Outcome:
+        sign = ctx.target.sign
+        if self.directions and ctx.target.kind == NUMBER and sign in (GE, GT, LE, LT) and sign not in self.directions:
+            ctx.diags.add("V526", ctx.where("target"), rule=self.title, field=ctx.target_label,
+                          target=ctx.target.display(), sign=SIGN_LABEL[sign])
         numbers = read_numbers(ctx, self.title)
         if isinstance(numbers, str):
             return cannot(numbers)
@@ -160,8 +189,14 @@ class _Quantitative(Rule):
 
 
 def _shown(ctx: RowContext, b: Decimal) -> str:
-    """The actual as written, or 「无（按0计）」 for a zero target answered in words."""
-    return ctx.actual.amount() if ctx.actual.kind == NUMBER else f"「{ctx.actual.display()}」（按0计）"
+    """The actual as written, saying what was assumed: 「79.27（按%计）」 for a number without the target's unit,
+    「无」（按0计） for a zero target answered in words."""
+    actual, target = ctx.actual, ctx.target
+    if actual.kind != NUMBER:
+        return f"「{actual.display()}」（按{n(b)}计）"
+    if target.unit and not actual.unit_written():
+        return f"{n(actual.number)}（按{target.unit}计）"
+    return actual.amount()
 
 
 @register
@@ -172,12 +207,11 @@ class Proportional(_Quantitative):
     """
     kind = "proportional"
     title = "正向指标按比例"
+    directions = (GE, GT)
 
     @dataclass
     class Params:
         pass
-
-    quantitative = True
 
     def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
         if a == 0:
@@ -194,12 +228,11 @@ class Reverse(_Quantitative):
     """
     kind = "reverse"
     title = "反向指标"
+    directions = (LE, LT)
 
     @dataclass
     class Params:
         form: str = param("超出目标时的计分方式：ratio 按 目标÷实际 × 分值；linear 按 分值 × (1 − (实际−目标)÷目标)", "ratio")
-
-    quantitative = True
 
     def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
         w = ctx.weight
@@ -246,8 +279,6 @@ class Equal(_Quantitative):
     class Params:
         pass
 
-    quantitative = True
-
     def compare(self, ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
         w = ctx.weight
         if a == 0:
@@ -272,8 +303,6 @@ class BySign(Rule):
     @dataclass
     class Params:
         form: str = param("反向指标（≤、<）的计分方式，同 reverse：ratio 或 linear", "ratio")
-
-    quantitative = True
 
     def score(self, ctx: RowContext) -> Outcome:
         target = ctx.target
@@ -345,6 +374,7 @@ def _deadline(ctx: RowContext) -> Outcome:
         understood = target.assumed
         if when != target.date:
             understood = f"{when.year}年{when.month}月{when.day}日" + ("前" if target.sign in (LE, LT) else "")
+            ctx.diags.add("V522", ctx.where("target"), target=target.display(), understood=understood)
         goal = _target(ctx, understood)
         # A date target is a deadline unless written as 「…以后」 (≥): finishing early is on time.
         on_time = actual.date >= when if target.sign in (GE, GT) else actual.date <= when

@@ -88,7 +88,6 @@ class Tiers(Rule):
         tiers: list = param("各档：range 区间（如「[90%, 100%]」「[80%, 90%)」），points 该档得分")
         domain: Any = param("实际值可能的范围（如「[0%, 100%]」），用于检查各档是否有缺口", None)
 
-
     def __init__(self, params: dict):
         super().__init__(params)
         self.tiers = [(parse_interval(t["range"]), t["points"]) for t in params["tiers"]]
