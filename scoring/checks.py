@@ -264,8 +264,9 @@ def table_deviation_reasons(result: ScoreResult, sub: Submission, iset: Indicato
                       score=fmt_short(r.score), weight=fmt_short(r.weight))
             continue
         if not lost and r.over_ratio is not None and not _explained(r, sub):
-            fields = dict(ratio=fmt_short(quantize(r.over_ratio, 2)),
-                          threshold=fmt_short(iset.deviation.over_achievement_ratio))
+            below = Flag.BELOW_CAP in r.flags
+            threshold = iset.deviation.under_cap_ratio if below else iset.deviation.over_achievement_ratio
+            fields = dict(ratio=fmt_short(quantize(r.over_ratio, 2)), threshold=fmt_short(threshold))
             if Flag.BELOW_CAP in r.flags:
                 diags.add("D705", where(r), About(r.name), actual=r.actual, target=r.target, **fields)
             else:

@@ -96,6 +96,7 @@ def describe_set(iset: IndicatorSet) -> str:
     lines.append("等级：" + "，".join(f"{g.label} ≥ {fmt_short(g.min)}" for g in iset.grades))
     d = iset.deviation
     lines.append(f"偏差规则：超额倍数 {fmt_short(d.over_achievement_ratio) if d.over_achievement_ratio else '不检查'}，"
+                 f"远低于上限倍数 {fmt_short(d.under_cap_ratio) if d.under_cap_ratio else '不检查'}，"
                  f"执行率低于 {fmt_short(d.low_rate * 100) + '%' if d.low_rate is not None else '不检查'} 需说明，"
                  f"失分需说明原因：{'是' if d.reason_required else '否'}")
     return "\n".join(lines)

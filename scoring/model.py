@@ -86,7 +86,8 @@ class BudgetSpec:
 @dataclass
 class DeviationSpec:
     # 超额完成 (财预〔2020〕10号: a target set too low is a deviation to explain, and may cost points).
-    over_achievement_ratio: Decimal | None = Decimal("1.3")      # ≥ targets: actual ÷ target; ≤ targets: target ÷ actual
+    over_achievement_ratio: Decimal | None = Decimal("1.3")      # ≥ targets: actual ÷ target at or above this is flagged
+    under_cap_ratio: Decimal | None = Decimal(2)                  # ≤ targets: target ÷ actual at or above this is flagged
     over_achievement_min_difference: Decimal | None = None       # also require |actual − target| ≥ this (target's unit)
     over_achievement_reduction: Decimal | None = None            # fraction of the row's score taken off when flagged
     over_achievement_reduction_step: Decimal | None = None       # plus this fraction per 1× of ratio above the threshold

@@ -32,7 +32,7 @@ LABELS = {
     "grades": "等级", "min": "下限", "label": "名称", "deviation": "偏差规则", "denominator": "执行率分母",
     "cap": "执行率上限", "rate_precision": "执行率小数位数", "low_rate": "执行率偏低阈值",
     "over_achievement_ratio": "超额倍数阈值", "over_achievement_reduction": "超额扣减比例",
-    "over_achievement_min_difference": "超额提示的绝对门槛", "over_achievement_reduction_step": "超额扣减递增比例",
+    "over_achievement_min_difference": "超额提示的绝对门槛", "under_cap_ratio": "远低于上限的倍数阈值", "over_achievement_reduction_step": "超额扣减递增比例",
     "implausible_rate": "执行率异常阈值", "zero_budget": "零预算处理",
     "reason_required": "是否要求偏差原因", "standard": "评分标准", "max_indicators": "指标个数上限",
     "allow_custom": "允许自设指标", "goal_blocks": "年度目标块数", "description": "说明",

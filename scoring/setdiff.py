@@ -48,7 +48,8 @@ _ENUM_WORDS = {
 
 _NONE_WORDS = {"weight": "自定（由单位分配）", "over_achievement_ratio": "不检查", "low_rate": "不检查",
                "over_achievement_reduction": "不扣减", "over_achievement_min_difference": "不设",
-               "over_achievement_reduction_step": "不递增", "implausible_rate": "不检查"}
+               "over_achievement_reduction_step": "不递增", "implausible_rate": "不检查",
+               "under_cap_ratio": "不检查"}
 
 
 def _label(key: str, in_rule: bool = False) -> str:
@@ -198,7 +199,7 @@ def diff_sets(old: IndicatorSet, new: IndicatorSet) -> list[Change]:
 _SETTINGS = ("name", "description", "region", "year", "kind", "template", "scored", "total", "precision",
              "rounding", "goal_blocks")
 _BUDGET_FIELDS = ("weight", "denominator", "cap", "precision", "rate_precision", "label")
-_DEVIATION_FIELDS = ("over_achievement_ratio", "over_achievement_min_difference", "over_achievement_reduction",
+_DEVIATION_FIELDS = ("over_achievement_ratio", "under_cap_ratio", "over_achievement_min_difference", "over_achievement_reduction",
                      "over_achievement_reduction_step", "low_rate", "implausible_rate", "reason_required")
 
 

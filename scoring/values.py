@@ -508,7 +508,7 @@ def text_meets(target: Value, actual: Value) -> bool | None:
 
 
 # A target asking for more than improvement: 「显著提升」 is not met by 「提升」.
-_STRONG = ("显著", "明显", "大幅", "全面", "持续")
+_STRONG = ("显著", "明显", "大幅", "全面")
 
 
 def _plain_rest(rest: str, after: bool) -> bool:

@@ -1213,7 +1213,7 @@ def test_G612_met_target_scored_below_full_marks_without_reason(tmp_path):
 def test_D705_cost_far_below_its_cap(tmp_path):
     text = variant("    target: ≥10台\n    actual: 10台\n", "    target: ≤50万元\n    actual: 20万元\n")
     expect(run(tmp_path, text).diagnostics, "D705", WARNING,
-           "实际完成值 20万元 远低于目标上限「≤50万元」（目标是实际的 2.5 倍，≥1.3 倍），目标可能设置过松，缺少说明",
+           "实际完成值 20万元 远低于目标上限「≤50万元」（目标是实际的 2.5 倍，≥2 倍），目标可能设置过松，缺少说明",
            line=ROW1, col=5, path=f"{ROW1_PATH} > 偏差原因分析",
            hint="请在偏差原因中说明实际远低于目标的原因（如成本节约、目标测算偏宽）。")
 

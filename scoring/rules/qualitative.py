@@ -115,7 +115,9 @@ class Qualitative(Rule):
             who = f"评价人打分{n(ctx.given)}分，属「{band['label']}」档（{span}）"
         else:  # the table's own score, no grade chosen and no judgement written
             who = f"按自评得分{n(ctx.given)}分，属「{band['label']}」档（{span}），未经评价人选档"
-        return Outcome(ctx.given, f"{shown}{why}，{who}", met=bool(verdict), from_given=True)
+        # Not met when the words say so or the score sits below the top band; otherwise the rule cannot tell.
+        met = verdict if verdict is not None else (False if not top else None)
+        return Outcome(ctx.given, f"{shown}{why}，{who}", met=met, from_given=True)
 
 
 @register

@@ -117,7 +117,7 @@ def _over_achievement(ctx: RowContext, a: Decimal, b: Decimal, outcome: Outcome,
     target ÷ actual ≥ threshold), optionally only past an absolute difference, and reduce the score when the set
     says so: `reduction` plus `reduction_step` for each 1× of ratio above the threshold, at most 100%."""
     dev = ctx.deviation
-    threshold = dev.over_achievement_ratio
+    threshold = dev.under_cap_ratio if below_cap else dev.over_achievement_ratio
     high, low = (a, b) if below_cap else (b, a)
     if threshold is None or low <= 0:
         return outcome
