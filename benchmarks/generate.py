@@ -360,7 +360,9 @@ def make_cell(rng: random.Random, level1: str, level2: str, name: str, spec: tup
             return Cell(level1, level2, name, target, rng.choice(NOT_MET_TEXT), None, None, False,
                         given_band=(D("0.6"), D("0.8")))
         improved = [w for w in ("提升", "提高", "增强", "改善") if w in target]
-        choices = MET_TEXT + ((f"逐步{improved[0]}",) if improved else (target,))
+        # 「逐步提升」 meets 「提升」 but not 「明显提升」: a strong target is met by its own words.
+        plain = improved and not any(w in target for w in ("明显", "显著", "大幅", "全面"))
+        choices = MET_TEXT + ((f"逐步{improved[0]}",) if plain else (target,))
         return Cell(level1, level2, name, target, rng.choice(choices), None, D(1), True)
     raise ValueError(kind)
 
