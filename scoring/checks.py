@@ -11,8 +11,7 @@ from typing import Callable
 from .diagnostics import About, Diagnostics
 from .display import find_invisible, has_invisible, strip_invisible
 from .engine import RowResult, ScoreResult
-from .importers.xlsx_form import IMPORTED_SCORE
-from .model import BUDGET_LABELS, IndicatorSet, Submission
+from .model import BUDGET_LABELS, IMPORTED_SCORE, IndicatorSet, Submission
 from .numbers import ZERO, fmt_short, percent, quantize
 from .paths import label, where as locate
 from .verdicts import Basis, Flag
@@ -202,16 +201,21 @@ def table_given_scores(result: ScoreResult, sub: Submission, iset: IndicatorSet,
         given, weight = r.given, r.weight
         if given is None or given < 0 or weight is None or r.basis == Basis.NOT_APPLICABLE:
             continue
-        unmet_full = given >= weight and r.rule_met is False and r.basis != Basis.RULE
+        unmet_full = given >= weight and r.rule_met is False
         if not unmet_full and Flag.GIVEN_DIFFERS not in r.flags:
             continue  # the usual row: nothing to say, and nothing located
         where = locate(sub.doc, r.row.path, "given_score")
-        about = About(r.name, given, r.rule_score if r.rule_score is not None else r.score)
+        rule_score = None if r.from_given else r.rule_score  # a band score taken from the table is no rule score
+        about = About(r.name, given, rule_score)
         if unmet_full:
-            # The table's full marks stand (a judgement, the evaluator's band score, a score with no rule).
-            rule = fmt_short(r.rule_score) if r.rule_score is not None and r.basis == Basis.JUDGEMENT else None
-            diags.add("G614", where, about, actual=r.actual, target=r.target, given=fmt_short(given),
-                      todo=f"请按规则得分 {rule} 自评" if rule else "请由评价人按完成情况在相应档次内打分")
+            # Full marks on a target the rule finds not met, whether they stand or the rule's score replaces them.
+            if rule_score is None:
+                todo = "请由评价人按完成情况在相应档次内打分"
+            elif rule_score < weight:
+                todo = f"请按规则得分 {fmt_short(rule_score)} 自评"
+            else:
+                todo = "按完成比例四舍五入后才等于分值，请核对表中得分的小数位数"
+            diags.add("G614", where, about, actual=r.actual, target=r.target, given=fmt_short(given), todo=todo)
             continue
         if Flag.GIVEN_DIFFERS not in r.flags:
             continue
@@ -227,14 +231,13 @@ def table_given_scores(result: ScoreResult, sub: Submission, iset: IndicatorSet,
                       rule=fmt_short(r.rule_score), diff=fmt_short(diff))
 
 
-def _explained(r: RowResult, sub: Submission, judgement_counts: bool = True) -> bool:
+def _explained(r: RowResult, sub: Submission) -> bool:
     """A reason on the row, the evaluator's judgement, or the table's 偏差原因 box naming the indicator.
 
-    The importer's placeholder judgement (the score printed in a sheet) is not a reason anyone wrote: it does not
-    explain a met target scored below full marks (G612)."""
+    The importer's placeholder judgement (the score printed in a sheet) is not a reason anyone wrote."""
     row = r.row
     judgement = (row.evaluator_judgement or "").strip()
-    if not judgement_counts and judgement == IMPORTED_SCORE:
+    if judgement == IMPORTED_SCORE:
         judgement = ""
     if row.reason.strip() or judgement:
         return True
@@ -248,6 +251,7 @@ def table_deviation_reasons(result: ScoreResult, sub: Submission, iset: Indicato
     if not iset.deviation.reason_required:
         return
     doc = sub.doc
+
     def where(r: RowResult):  # located only when reported: most rows report nothing
         return locate(doc, r.row.path, "reason")
 
@@ -258,12 +262,18 @@ def table_deviation_reasons(result: ScoreResult, sub: Submission, iset: Indicato
             continue
         if r.rule_reported or r.basis in (Basis.NONE, Basis.NOT_APPLICABLE) or r.weight is None:
             continue
+        explained = _explained(r, sub)
+        if r.met is True and r.given is not None and ZERO <= r.given < r.weight and not explained:
+            # A met target docked: the precise finding, rather than the general D701.
+            diags.add("G612", where(r), About(r.name, r.given, r.rule_score if r.rule_score is not None
+                                                 else r.weight), given=fmt_short(r.given), weight=fmt_short(r.weight))
+            continue
         lost = r.score is not None and r.score < r.weight
-        if lost and not _explained(r, sub):
+        if lost and not explained:
             diags.add("D701", where(r), About(r.name, r.given, r.rule_score if r.rule_score is not None else r.score),
                       score=fmt_short(r.score), weight=fmt_short(r.weight))
             continue
-        if not lost and r.over_ratio is not None and not _explained(r, sub):
+        if not lost and r.over_ratio is not None and not explained:
             below = Flag.BELOW_CAP in r.flags
             threshold = iset.deviation.under_cap_ratio if below else iset.deviation.over_achievement_ratio
             fields = dict(ratio=fmt_short(quantize(r.over_ratio, 2)), threshold=fmt_short(threshold))
@@ -271,10 +281,7 @@ def table_deviation_reasons(result: ScoreResult, sub: Submission, iset: Indicato
                 diags.add("D705", where(r), About(r.name), actual=r.actual, target=r.target, **fields)
             else:
                 diags.add("D702", where(r), About(r.name), **fields)
-        if r.met is True and r.given is not None and ZERO <= r.given < r.weight \
-                and not _explained(r, sub, judgement_counts=False):
-            diags.add("G612", where(r), About(r.name, r.given, r.rule_score if r.rule_score is not None
-                                                 else r.weight), given=fmt_short(r.given), weight=fmt_short(r.weight))
+
 
 
 @_table_check

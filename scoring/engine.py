@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from . import rules
 from .diagnostics import ERROR, About, Diagnostics
-from .model import FixedIndicator, IndicatorSet, Level2, Row, RuleSpec, Submission
+from .model import IMPORTED_SCORE, FixedIndicator, IndicatorSet, Level2, Row, RuleSpec, Submission
 from .numbers import ZERO, fmt_short, quantize
 from .paths import where as locate
 from .rules.budget import BudgetResult, score_budget
@@ -49,6 +49,7 @@ class RowResult:
     rule_met: bool | None = None  # the rule's own verdict, before any given score
     rule_reported: bool = False    # the rule already reported an error for this row
     method: str = ""               # how the rule computed the points (「按比例」), for the deviation sentence
+    from_given: bool = False       # the rule took the table's score (a band score, 评价人打分): no rule score of its own
 
     @property
     def status(self) -> str:
@@ -145,7 +146,7 @@ class Scorer:
                 self.set.budget.precision if self.set.budget.precision is not None else self.set.precision)
             result.budget = score_budget(self.set.budget, self.sub.budget, budget_places, self.rounding,
                                          self.diags, lambda f: self.where(("budget",), f if isinstance(f, tuple) else (f,) if f else ()),
-                                         total=self.set.total)
+                                         total=self.set.total, implausible=self.set.deviation.implausible_rate)
         self._check_structure()
         matched: set[int] = set()
         for row in self.sub.rows:
@@ -268,7 +269,7 @@ class Scorer:
             where=lambda f, p=row.path: self.where(p, f), precision=self.precision, rounding=self.rounding,
             deviation=self.set.deviation, actual_raw=actual_raw, given=row.given_score, grade=row.grade,
             inputs=row.inputs, target_label=target_label, budget=self._budget_inputs(),
-            judgement=row.evaluator_judgement,
+            judgement=row.evaluator_judgement if row.evaluator_judgement != IMPORTED_SCORE else None,
         )
         diags_before = len(self.diags)
         broken = spec is None or spec.rule is None  # already reported when the rule was built
@@ -276,6 +277,7 @@ class Scorer:
         rule_reported = broken or any(d.severity == ERROR for d in self.diags.items[diags_before:])
         res.explain, res.flags, res.met = outcome.explain, list(outcome.flags), outcome.met
         res.rule_met, res.rule_reported, res.method = outcome.met, rule_reported, outcome.method
+        res.from_given = outcome.from_given
         res.over_ratio = outcome.over_ratio
         if outcome.score is not None:
             res.rule_score = self.round_score(min(max(outcome.score, ZERO), weight))
@@ -396,6 +398,8 @@ class Scorer:
         result.subtotals = [Subtotal(g, l1, l2, w, s) for (g, l1, l2), (w, s) in sums.items()]
         if result.budget is not None and result.budget.not_applicable and result.budget.weight:
             result.excluded_weight += result.budget.weight
+        elif result.budget is not None and result.budget.weight and result.budget.score is None:
+            result.pending_weight += result.budget.weight  # unreadable or implausible figures: 0 until fixed
         budget_score = result.budget.score if result.budget and result.budget.score is not None else ZERO
         raw = budget_score + sum((g.score for g in result.goals), ZERO)
         if result.excluded_weight:

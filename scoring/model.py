@@ -14,6 +14,9 @@ from .values import UnitMismatch, convert, name_key, parse_amount, separator_rea
 from .yamlload import Document
 
 BUDGET_FIGURES = ("initial", "annual", "adjusted", "executed")
+# The judgement an importer writes for a published table's printed score: the score is the table's own, but
+# no one wrote a reason for it.
+IMPORTED_SCORE = "导入的表中自评得分"
 BUDGET_LABELS = {"initial": "年初预算数", "annual": "全年预算数", "adjusted": "调整后预算数", "executed": "全年执行数"}
 
 
@@ -209,6 +212,7 @@ class Budget:
     executed: Decimal | None = None
     score: Decimal | None = None
     weight: Decimal | None = None  # the 分值 the table prints on its 预算执行率 row
+    unreadable: frozenset = frozenset()  # figures written but not read for sure (V515, V520): not "missing"
     reason: str = ""
     measures: str = ""
     label: str = ""
@@ -242,8 +246,10 @@ class Submission:
         budget = None
         if isinstance(data.get("budget"), dict):
             b = data["budget"]
+            figures = {k: _amount(doc, ("budget", k), b.get(k), diags) for k in BUDGET_FIGURES}
             budget = Budget(
-                **{k: _amount(doc, ("budget", k), b.get(k), diags) for k in BUDGET_FIGURES}, score=b.get("score"),
+                **figures, score=b.get("score"),
+                unreadable=frozenset(k for k in BUDGET_FIGURES if b.get(k) is not None and figures[k] is None),
                 weight=b.get("weight"),
                 reason=b.get("reason") or "", measures=b.get("measures") or "",
                 label=b.get("label") or "", sources=[

@@ -1,8 +1,8 @@
 """Review a table's own scores: every place where what it says differs from what the rules say.
 
 `jixiao review` runs the ordinary pipeline and keeps the diagnostics that are discrepancies (a score above its
-weight, a given score that is not the rule's, totals and weights that do not add up, missing reasons) as
-findings.  Every check lives in the check stage, so `score`, `check`, `review` and `batch` see the same
+weight, a given score that is not the rule's, totals and weights that do not add up, missing reasons, values that
+could not be verified) as findings: every error and warning except those about how targets were set.  Every check lives in the check stage, so `score`, `check`, `review` and `batch` see the same
 findings; each diagnostic carries its subject and its two numbers (`About`): `given` is what the table says,
 `expected` what the rules give.  Review only filters and formats.
 """
@@ -27,6 +27,8 @@ TOTAL_LABEL = "总分"
 # Diagnostics that are discrepancies between the table and the rules; every error is a finding too.
 ROW_CODES = frozenset({"G601", "G602", "G603", "G604", "G608", "G612", "G613", "G614", "W407", "D701", "D704"})
 TABLE_CODES = frozenset({"G609", "G610", "G611", "D703", "W401", "W402", "W410", "V516"})
+# Warnings about how the target was set, not about the table's scores: `score` and `check` show them.
+NOT_DISCREPANCIES = frozenset({"D702", "D705"})
 
 XLSX_SHEET = "核对结果"
 XLSX_HEADS = ["文件", "代码", "级别", "指标", "自评得分", "应得分", "说明", "位置"]
@@ -124,7 +126,9 @@ def review_outcome(outcome: FileOutcome) -> FileReview:
     rows = _RowIndex(result, sub)
     findings: list[Finding] = []
     for d in outcome.diagnostics:
-        if not (d.code in TABLE_CODES or d.code in ROW_CODES or d.severity == ERROR):
+        # Every error and warning is a finding (a value jixiao could not verify leaves the printed score
+        # unchecked); information only where it is a discrepancy (G603).
+        if d.code in NOT_DISCREPANCIES or not (d.severity in (ERROR, WARNING) or d.code in ROW_CODES):
             continue
         if d.about is not None:
             findings.append(Finding(d, d.about.subject, d.about.given, d.about.expected))

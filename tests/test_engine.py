@@ -54,7 +54,9 @@ def test_given_score_without_judgement_does_not_stand(tmp_path):
     outcome = run(tmp_path, text)
     row = next(r for r in outcome.result.rows if r.name == "质量")
     assert (row.rule_score, row.given, row.score, row.basis) == (Decimal("18.00"), Decimal(20), Decimal("18.00"), "rule")
-    assert [d.message for d in outcome.diagnostics if d.code == "G602"] == ["自评得分 20 与规则得分 18 不一致，按规则得分计"]
+    # Full marks on a target not met: G614 says so and names the rule's score; the rule's score stands.
+    assert [(d.message, d.hint) for d in outcome.diagnostics if d.code in ("G602", "G614")] == [
+        ("目标未完成（实际「90%」，目标「100%」），表中却给了满分 20", "请按规则得分 18 自评，或写明评价人判断的依据。")]
 
 
 def test_given_score_consistent_at_its_own_decimals(tmp_path):

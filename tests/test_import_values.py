@@ -91,7 +91,9 @@ def test_printed_total_counts_and_ends_the_indicators(table):
     outcome = _run(table(rows))
     assert outcome.submission.data["precision"] == 1
     assert [r.name for r in outcome.result.rows] == ["甲", "乙", "丙"]
-    assert "total" not in outcome.submission.data
+    assert outcome.submission.data["total"] == Decimal("82.5")  # kept, and checked against the arithmetic
+    g609 = [d for d in outcome.diagnostics if d.code == "G609"]
+    assert len(g609) == 1 and g609[0].about.given == Decimal("82.5") and (g609[0].line, g609[0].col) == (6, 7)
     assert not _r312(outcome)
 
 

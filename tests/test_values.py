@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.values import (DATE, EMPTY, EQ, GE, GT, LE, LT, NUMBER, TEXT, UnitMismatch, Value, common_numbers,
+from scoring.values import (DATE, EMPTY, EQ, GE, GT, LE, LT, NUMBER, RANGE, TEXT, UnitMismatch, Value, common_numbers,
                             format_decimal, looks_numeric, meets, name_key, normalize_unit, parse_sign, parse_value,
                             same_name, split_unit, text_meets)
 
@@ -498,7 +498,7 @@ def test_property_separate_columns(number, sign, unit):
 @given(st.text(), st.one_of(st.none(), st.text(max_size=5)), st.one_of(st.none(), st.text(max_size=5)))
 def test_property_parser_never_raises(raw, sign, unit):
     value = parse_value(raw, sign=sign, unit=unit)
-    assert value.kind in (NUMBER, DATE, TEXT, EMPTY)
+    assert value.kind in (NUMBER, DATE, RANGE, TEXT, EMPTY)
     assert value.sign in (None, GE, GT, LE, LT, EQ)
     if value.kind == NUMBER:
         assert type(value.number) is Decimal

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostics, Where, column_letter
+from ..model import IMPORTED_SCORE
 from ..yamlload import Document, type_plain_scalar
 from .workbook import MAX_COLS, MAX_ROWS
 
@@ -226,7 +227,6 @@ TOTAL_ROW = ("总分", "合计", "总计")
 ROW_VALUES = ("weight", "target", "adjusted_target", "actual", "given_score")
 MAX_PLACES = 4
 _WEIGHT_TAIL = re.compile(r"\s*[(（]\s*\d+(\.\d+)?\s*分\s*[)）]\s*$")
-IMPORTED_SCORE = "导入的表中自评得分"
 
 
 def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
@@ -298,6 +298,9 @@ def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
             value, formula = cells.get(row, columns["given_score"]) if "given_score" in columns else (None, None)
             if formula is None:
                 printed_total = _convert(value, True, where(row, columns["given_score"]), diags)
+                if isinstance(printed_total, Decimal) and "total" not in data:
+                    data["total"] = printed_total  # checked against the computed total (G609, G610)
+                    doc.positions[("total",)] = (row, columns["given_score"])
             continue
         if name_value in (None, ""):
             if not after_total and cells.get(row, columns["name"])[1] is None:
@@ -393,6 +396,12 @@ def _budget_row(row: int, columns: dict, read, data: dict, doc: Document) -> Non
             if value not in (None, ""):
                 budget[field] = value
                 doc.positions[("budget", field)] = (row, columns[key])
+    for key in ("reason", "measures"):  # the 偏差原因 written on the 预算执行率 row itself
+        if key in columns:
+            value = read(row, columns[key], key, False)
+            if isinstance(value, str) and value.strip():
+                budget[key] = value
+                doc.positions[("budget", key)] = (row, columns[key])
     doc.positions.setdefault(("budget",), (row, 1))
 
 

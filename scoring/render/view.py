@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from ..display import strip_invisible
 from ..engine import RowResult
-from ..model import BUDGET_LABELS
+from ..model import BUDGET_LABELS, IMPORTED_SCORE
 from ..numbers import HUNDRED, fmt_short, percent, quantize
 from ..pipeline import FileOutcome
 from ..values import LE, LT, NUMBER, UnitMismatch, common_numbers, parse_value
@@ -251,7 +251,8 @@ def _row_view(r: RowResult, places: int, scored: bool) -> RowView:
         score=r.score, score_text=_num(r.score) if r.score is not None else ("不适用" if r.basis == Basis.NOT_APPLICABLE else ""),
         rule_score_text=_num(r.rule_score), given_text=_num(r.given),
         standard=r.standard, rule_title=r.rule_title, explain=r.explain,
-        reason=row.reason or (row.evaluator_judgement or ""), measures=row.measures,
+        reason=row.reason or (row.evaluator_judgement if row.evaluator_judgement != IMPORTED_SCORE else "") or "",
+        measures=row.measures,
         status=r.status, basis=r.basis, flags=list(r.flags),
         deviation=_row_deviation(r, scored),
     )
@@ -279,7 +280,9 @@ def _row_deviation(r: RowResult, scored: bool) -> str:
     if rate is not None:
         parts.append(f"超出目标{percent(rate - 1, 1)}" if reverse and rate > 1 else f"完成率{percent(rate, 1)}")
     lost = r.weight - (r.rule_score if r.rule_score is not None else r.score)
-    if r.rule_score is not None and r.rule_score < r.weight:
+    if r.from_given and r.score is not None and r.score < r.weight:
+        parts.append(f"自评{_num(r.score)}分，扣{_num(r.weight - r.score)}分")
+    elif r.rule_score is not None and r.rule_score < r.weight:
         how = r.method or f"按「{r.rule_title}」"
         parts.append(f"{how}得{_num(r.rule_score)}分，扣{_num(lost)}分")
         if r.basis == Basis.JUDGEMENT:

@@ -55,7 +55,8 @@ def execution_score(weight: Decimal, executed: Decimal, planned: Decimal, cap: D
 
 
 def score_budget(spec: BudgetSpec, budget: Budget | None, places: int, rounding: str,
-                 diags: Diagnostics, where, total: Decimal = Decimal(100)) -> BudgetResult:
+                 diags: Diagnostics, where, total: Decimal = Decimal(100),
+                 implausible: Decimal | None = None) -> BudgetResult:
     """Score the 预算执行情况 block. `where(field)` locates a budget field."""
     result = BudgetResult(weight=spec.weight, places=places, rate_places=spec.rate_precision)
     if budget is None:
@@ -73,7 +74,8 @@ def score_budget(spec: BudgetSpec, budget: Budget | None, places: int, rounding:
                           value=n(value))
     given = [k for k in spec.denominator if getattr(budget, k) is not None]
     if not given:
-        diags.add("V508", where(spec.denominator[0]), field=BUDGET_LABELS[spec.denominator[0]])
+        if not set(spec.denominator) & budget.unreadable:  # an unreadable figure was reported as such
+            diags.add("V508", where(spec.denominator[0]), field=BUDGET_LABELS[spec.denominator[0]])
         return result
     # 年初预算数 0 with a 全年预算数: the first figure that is not zero is the denominator.
     key = next((k for k in given if getattr(budget, k) != 0), given[0])
@@ -81,7 +83,8 @@ def score_budget(spec: BudgetSpec, budget: Budget | None, places: int, rounding:
     planned, executed = getattr(budget, key), budget.executed
     result.planned, result.executed, result.label = planned, executed, budget.label
     if executed is None:
-        diags.add("V508", where("executed"), field="全年执行数")
+        if "executed" not in budget.unreadable:
+            diags.add("V508", where("executed"), field="全年执行数")
         return result
     if planned == 0 and executed == 0 and spec.zero_budget == "not_applicable":
         result.not_applicable = True
@@ -101,6 +104,10 @@ def score_budget(spec: BudgetSpec, budget: Budget | None, places: int, rounding:
     result.rate = rate
     if spec.weight is None:
         result.explain = text.split("；")[0]
+        return result
+    if implausible is not None and rate >= implausible:
+        # 965 spent of 120: a unit or a decimal point mistyped, not a rate to score (V517 says so).
+        result.explain = f"{text.split('；')[0]}，执行数远超预算数，很可能录入有误，改正前不计分"
         return result
     result.raw = raw
     result.score = quantize(raw, places, rounding)

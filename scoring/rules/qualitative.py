@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..numbers import ZERO
-from ..values import EMPTY, MET_WORDS, normalize_text, read_words, text_meets
+from ..values import EMPTY, MET_WORDS, count_of, is_none_target, normalize_text, read_words, text_meets
 from .base import Outcome, Rule, RowContext, cannot, n, param, register
 from ..verdicts import Flag
 
@@ -69,6 +69,10 @@ class Qualitative(Rule):
         if actual.kind == EMPTY:
             return cannot("缺少实际完成值")
         reading = read_words(actual.text, target.text if target.kind != EMPTY else "")
+        count = count_of(actual) if target.kind != EMPTY and is_none_target(target) else None
+        if count is not None and count > 0:  # 「零事故」 against 「发生1起」: a zero target missed scores 0
+            return Outcome(ZERO, f"实际「{actual.display()}」，目标「{target.display()}」为零，按{n(count)}次计，不得分",
+                           met=False)
         if target.kind != EMPTY:
             verdict = text_meets(target, actual)
         else:
