@@ -262,13 +262,16 @@ def table_deviation_reasons(result: ScoreResult, sub: Submission, iset: Indicato
             continue
         if r.rule_reported or r.basis in (Basis.NONE, Basis.NOT_APPLICABLE) or r.weight is None:
             continue
+        lost = r.score is not None and r.score < r.weight
+        docked = r.met is True and r.given is not None and ZERO <= r.given < r.weight
+        if not (lost or docked or r.over_ratio is not None):
+            continue  # the usual row: nothing owed
         explained = _explained(r, sub)
-        if r.met is True and r.given is not None and ZERO <= r.given < r.weight and not explained:
+        if docked and not explained:
             # A met target docked: the precise finding, rather than the general D701.
             diags.add("G612", where(r), About(r.name, r.given, r.rule_score if r.rule_score is not None
                                                  else r.weight), given=fmt_short(r.given), weight=fmt_short(r.weight))
             continue
-        lost = r.score is not None and r.score < r.weight
         if lost and not explained:
             diags.add("D701", where(r), About(r.name, r.given, r.rule_score if r.rule_score is not None else r.score),
                       score=fmt_short(r.score), weight=fmt_short(r.weight))

@@ -24,7 +24,7 @@ from .verdicts import Basis, Flag
 COMPLETED, NOT_COMPLETED = "完成", "未完成"
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     row: Row
     level1: str
@@ -109,6 +109,8 @@ class ScoreResult:
 
 def _consistent(given: Decimal, rule_score: Decimal) -> bool:
     """A given score equals the rule's when it is the rule's score at the given score's own decimals."""
+    if given == rule_score:  # the usual case
+        return True
     places = max(0, -given.as_tuple().exponent)
     return quantize(rule_score, places) == given
 

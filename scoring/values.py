@@ -49,6 +49,7 @@ _NUMBER_RE = re.compile(rf"^(?P<num>{_NUM})\s*(?P<unit>[^\d\s,.+\-][^\d\s]{{0,7}
 _RANGE_RE = re.compile(
     rf"^(?P<low>{_NUM})\s*(?P<unit1>[^\d\s,.+\-~～—至到][^\d\s~～—至到-]{{0,5}})?\s*(?:-|~|～|—|－|至|到)\s*"
     rf"(?P<high>{_NUM})\s*(?P<unit2>[^\d\s,.+\-][^\d\s]{{0,7}})?$")
+_BARE_NUMBER = re.compile(r"[-+]?[\d.,]+")
 _PLUS_MINUS_RE = re.compile(r"^±\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[^\d\s,.+\-][^\d\s]{0,7})?$")
 _DATE_RE = re.compile(
     r"^(?P<y>\d{4})\s*(?:年|[-./])\s*(?P<m>\d{1,2})\s*(?:月|[-./])?\s*(?:(?P<d>\d{1,2})\s*[日号]?)?"
@@ -136,7 +137,11 @@ class Value:
 
     def unit_written(self) -> bool:
         """The unit is in the cell itself, not only in a separate 度量单位 column."""
-        return self.kind == NUMBER and bool(self.unit) and not re.fullmatch(r"[-+]?[\d.,]+", self.text.strip())
+        cached = self.__dict__.get("_unit_written")
+        if cached is None:
+            cached = self.kind == NUMBER and bool(self.unit) and not _BARE_NUMBER.fullmatch(self.text.strip())
+            object.__setattr__(self, "_unit_written", cached)
+        return cached
 
 
 def format_decimal(value: Decimal) -> str:

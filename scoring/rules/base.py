@@ -49,7 +49,7 @@ class Parameter:
     default: Any = None
 
 
-@dataclass
+@dataclass(slots=True)  # one per row: slots make it cheaper to build and read
 class RowContext:
     """What a rule sees of one row."""
     name: str
@@ -86,7 +86,7 @@ class RowContext:
         return f"≈ {self.show(raw)}分"
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """A rule's verdict on one row. `score` is unrounded; None means it could not score."""
     score: Decimal | None
