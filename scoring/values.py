@@ -437,7 +437,7 @@ def _without(text: str, words) -> str:
     return text
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # texts up to a cell's 2,000 characters: keep the cache small
 def read_words(text: str, target: str = "") -> Reading:
     """Hedges, negations and occurrences in `text` that the target itself does not contain."""
     occurrence = ""
