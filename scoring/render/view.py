@@ -266,15 +266,18 @@ def _row_deviation(r: RowResult, scored: bool) -> str:
     actual = r.actual_value or parse_value(None)
     shown_target = target.display() or "（未填）"
     shown_actual = actual.amount() if actual.kind == NUMBER else (r.actual or "（未填）")
-    if actual.kind == NUMBER and not actual.unit and target.kind == NUMBER and target.unit:
-        shown_actual += target.unit  # 「2000件」 against 「2974」: the table meant the same unit
+    checked = r.basis in (Basis.RULE, Basis.JUDGEMENT) and not r.rule_reported and not r.from_given
+    if checked and actual.kind == NUMBER and not actual.unit and target.kind == NUMBER and target.unit:
+        shown_actual += target.unit  # 「2000件」 against 「2974」: the rule read it in the target's unit
     if not scored:
         if r.met:
             return ""
         return f"{r.name}：{target_label}{shown_target}，实际完成{shown_actual}，未完成"
     if r.basis == Basis.NOT_APPLICABLE or r.weight is None or r.score is None:
         return ""
-    rate = _completion_rate(target, actual)
+    if r.basis == Basis.NONE:  # the rule could not score it: no rate, no unit assumed, nothing more claimed
+        return f"{r.name}：{target_label}{shown_target}，实际完成「{r.actual or '（未填）'}」，无法按规则计分，暂计0分"
+    rate = _completion_rate(target, actual) if checked else None
     reverse = target.sign in (LE, LT)
     parts = [f"{r.name}：{target_label}{shown_target}，实际完成{shown_actual}"]
     if rate is not None:

@@ -72,7 +72,7 @@ class Qualitative(Rule):
         count = count_of(actual) if target.kind != EMPTY and is_none_target(target) else None
         if count is not None and count > 0:  # 「零事故」 against 「发生1起」: a zero target missed scores 0
             return Outcome(ZERO, f"实际「{actual.display()}」，目标「{target.display()}」为零，按{n(count)}次计，不得分",
-                           met=False)
+                           met=False, method="按零目标")
         if target.kind != EMPTY:
             verdict = text_meets(target, actual)
         else:
