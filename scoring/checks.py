@@ -13,7 +13,8 @@ from .display import find_invisible, has_invisible, strip_invisible
 from .engine import RowResult, ScoreResult
 from .model import BUDGET_LABELS, IMPORTED_SCORE, IndicatorSet, Submission
 from .numbers import ZERO, fmt_short, percent, quantize
-from .paths import label, where as locate
+from .paths import label
+from .paths import where as locate
 from .verdicts import Basis, Flag
 
 SetCheck = Callable[[IndicatorSet, Diagnostics], None]

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..numbers import ZERO
 from ..values import EMPTY, NUMBER, UnitMismatch, common_numbers, count_of, normalize_text, parse_value
-from .base import Outcome, Rule, RowContext, cannot, n, param, register, unusable_actual
+from .base import Outcome, RowContext, Rule, cannot, n, param, register, unusable_actual
 from .tiers import RuleParamError
 
 

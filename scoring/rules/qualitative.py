@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from ..numbers import ZERO
 from ..values import EMPTY, MET_WORDS, count_of, is_none_target, normalize_text, read_words, text_meets
-from .base import Outcome, Rule, RowContext, cannot, n, param, register
 from ..verdicts import Flag
+from .base import Outcome, RowContext, Rule, cannot, n, param, register
 
 # 财预〔2020〕10号: three bands, upper ends open except the top one (100% belongs to 达成).
 DEFAULT_BANDS = [

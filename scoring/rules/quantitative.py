@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..numbers import HUNDRED, ZERO, percent
-from ..values import (DATE, EMPTY, EQ, GE, GT, LE, LT, NUMBER, ON_TIME_WORDS, RANGE, SIGN_LABEL, TEXT, UnitMismatch, common_numbers,
-                      comparable_date, convert, count_of, has_digits, looks_numeric,
-                      text_meets)
-from .base import Outcome, Rule, RowContext, cannot, n, param, register
-from .qualitative import Qualitative
+from ..values import (DATE, EMPTY, EQ, GE, GT, LE, LT, NUMBER, ON_TIME_WORDS, RANGE, SIGN_LABEL, TEXT, UnitMismatch,
+                      common_numbers, comparable_date, convert, count_of, has_digits, looks_numeric, text_meets)
 from ..verdicts import Flag
+from .base import Outcome, RowContext, Rule, cannot, n, param, register
+from .qualitative import Qualitative
 
 _RELATION = {GE: "达到", GT: "超过", LE: "未超过", LT: "低于", EQ: "等于"}
 
@@ -85,7 +84,7 @@ def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | 
         return f"{ctx.target_label}「{target.display()}」像是写成了小数的百分数，待确认后计分"
     if target.unit and not actual.unit_written() and a > 0 and b / a >= _UNIT_SLIP:
         ctx.diags.add("V523", ctx.where("actual"), raw=actual.display(), unit=target.unit, target=target.display(),
-                      ratio=n(quantize_short(b / a)))
+                      ratio=n(_two_places(b / a)))
         return f"实际「{actual.display()}」没有写单位，按{target.unit}计与目标相差太大，待确认后计分"
     return a, b
 
@@ -165,7 +164,7 @@ def _proportional(ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
     raw = w * b / a
     text = f"实际{a_amt}，未达到{_target(ctx)}，按完成比例 {n(b)}÷{n(a)}×{n(w)} "
     if raw < 0:
-        return Outcome(ZERO, text + f"= {n(quantize_short(raw))}，低于0按0分计", met=False, method="按比例")
+        return Outcome(ZERO, text + f"= {n(_two_places(raw))}，低于0按0分计", met=False, method="按比例")
     return Outcome(raw, text + ctx.result(raw, met=False), met=False, method="按比例")
 
 
@@ -252,7 +251,7 @@ class Reverse(_Quantitative):
             text = (f"实际{a_amt}，超过{_target(ctx)}，超出{percent((b - a) / a)}，"
                     f"按 {n(w)}×(1−({n(b)}−{n(a)})÷{n(a)}) ")
             if raw < 0:
-                text += f"= {n(quantize_short(raw))}，低于0按0分计"
+                text += f"= {n(_two_places(raw))}，低于0按0分计"
             else:
                 text += ctx.result(score, met=False)
             return Outcome(score, text, met=False, method="按反向指标")
@@ -261,7 +260,7 @@ class Reverse(_Quantitative):
                               f"{ctx.result(score, met=False)}", met=False, method="按反向指标")
 
 
-def quantize_short(value: Decimal) -> Decimal:
+def _two_places(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01")) if value != value.quantize(Decimal("0.01")) else value
 
 
