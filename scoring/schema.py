@@ -113,8 +113,10 @@ def _leaf_errors(errors):
 
     for error in errors:
         if error.validator in ("oneOf", "anyOf") and error.context:
-            # Prefer the branch matching the value's own type (a list, a number...).
-            yield best_match(error.context)
+            # Prefer the branch matching the value's own type (a list, a number...): a branch that failed on
+            # something other than the type (a text too long) says what is wrong with the value as written.
+            typed = [e for e in error.context if e.validator != "type"]
+            yield best_match(typed or error.context)
         else:
             yield error
 

@@ -61,3 +61,15 @@ def test_rule_definitions_agree():
     assert schema.is_valid("indicator-set", good, "rule_tiers") is True
     assert schema.is_valid("indicator-set", bad, "rule_tiers") is False
     assert schema.validator("indicator-set", "rule_tiers").is_valid(bad) is False
+
+
+def test_one_of_reports_the_branch_of_the_value_s_own_type(tmp_path):
+    """A text actual that is too long is reported as too long, not as 「应为列表」."""
+    from scoring.pipeline import Pipeline
+
+    path = tmp_path / "long.yaml"
+    path.write_text("set: mof-project\nunit: x\nbudget: {annual: 100, executed: 95}\nindicators:\n"
+                    "  - {level1: 产出指标, level2: 数量指标, name: a, target: ≥1, weight: 50, actual: \""
+                    + "长" * 2100 + "\"}\n", encoding="utf-8")
+    [d] = [d for d in Pipeline().run(path).diagnostics if d.code.startswith("S")]
+    assert (d.code, d.message) == ("S205", "「实际完成值」应不超过 2000 个字，实际为 2100")
