@@ -238,11 +238,11 @@ class Scorer:
         target = parse_value(target_raw, sign=row.sign, unit=row.unit, year=self.year)
         self._check_sign_column(row, target, target_raw)
         actual_raw = row.actual
-        actual = parse_value(None if isinstance(actual_raw, list) else actual_raw, sign=None, unit=row.unit,
-                             year=self.year)
+        # A list (a checklist's items) is read by the checklist rule from actual_raw; any other rule sees its text.
+        listed = "、".join(map(str, actual_raw)) if isinstance(actual_raw, list) else None
+        actual = parse_value(listed if listed is not None else actual_raw, sign=None, unit=row.unit, year=self.year)
         res = RowResult(row=row, level1=level1, level2=level2, name=row.name, weight=weight,
-                        target=target.display(), actual="、".join(map(str, actual_raw)) if isinstance(actual_raw, list)
-                        else actual.display(), standard=standard, given=row.given_score,
+                        target=target.display(), actual=actual.display(), standard=standard, given=row.given_score,
                         target_value=target, actual_value=actual)
         if not self.set.scored:
             return self._completion(row, res, target, actual)
