@@ -148,3 +148,206 @@ def test_budget_row_without_weight_records_none(table):
     outcome = _run(table(rows))
     assert "weight" not in outcome.submission.data["budget"]
     assert outcome.submission.budget.weight is None
+
+
+# -- the number format of a printed score ---------------------------------------------------------------
+
+@pytest.mark.parametrize("code,decimals", [
+    ("0.00", 2), ("#,##0.0", 1), ("0", 0), ("#,##0", 0), ("0.00%", 2), ("0.0%", 1), ("#,##0.00_ ", 2),
+    ("#,##0.00_);[Red](#,##0.00)", 2), ("[Red]0.00", 2), ("[$-804]0.000", 3), ("0.0\"分\"", 1),
+    ("\"得分：\"0.00", 2), ("\"0.000\"0", 0), ("0\\.0", 0), ("0.00;-0.000", 2), ("* #,##0.0", 1), ("0.00E+00", 2),
+    ("General", None), ("[Red]General", None), ("@", None), ("\"得分\"", None), ("yyyy-mm-dd", None),
+    ("h:mm:ss.00", None), ("[h]:mm", None), ("", None), (None, None), ("0." + "0" * 300, None),
+])
+def test_format_decimals(code, decimals):
+    from scoring.importers.workbook import format_decimals
+
+    assert format_decimals(code) == decimals
+
+
+SCORED = [HEAD, ["预算执行率", None, None, 10, 100, 94, 9.4],
+          ["产出指标", "数量指标", "甲", 50, "≥11台", "11台", 50],
+          ["效益指标", "社会效益指标", "乙", 30, "提高", "提高", 30],
+          ["满意度指标", "服务对象满意度指标", "丙", 10, "≥90%", "95%", 5],
+          ["总分", None, None, 100, None, None, 94.4]]
+
+
+def _formatted(tmp_path, rows, code, name="t.xlsx"):
+    """A workbook whose 得分 cells (column G) hold the numbers of `rows` with the number format `code`."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "自评表"
+    for row in rows:
+        sheet.append(row)
+    if code:
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=7, max_col=7):
+            if isinstance(cell.value, (int, float)):
+                cell.number_format = code
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def test_score_cells_formatted_two_decimals_print_two_decimals(tmp_path):
+    """5, 9.4 and 10 shown as 5.00, 9.40, 10.00: the table rounds to two decimals, and its total prints as 94.40."""
+    outcome = _run(_formatted(tmp_path, SCORED, "0.00"))
+    assert outcome.submission.data["precision"] == 2
+    assert outcome.result.precision == 2
+    assert str(outcome.result.budget.score) == "9.40"
+    assert str(outcome.result.total) == "94.40"
+    assert outcome.submission.data["total"] == Decimal("94.4")
+
+
+def test_score_cells_without_formats_print_what_they_hold(tmp_path):
+    outcome = _run(_formatted(tmp_path, SCORED, None))
+    assert outcome.submission.data["precision"] == 1
+    assert str(outcome.result.total) == "94.4"
+
+
+def test_formats_without_decimals_add_nothing(tmp_path):
+    """A whole-number or General format does not hide the value's own decimals (9.4 still counts one)."""
+    for code in ("0", "General", "@"):
+        outcome = _run(_formatted(tmp_path, SCORED, code, name=f"{code.strip('@') or 'text'}.xlsx"))
+        assert outcome.submission.data["precision"] == 1, code
+
+
+def test_our_form_reads_budget_and_total_formats_only(tmp_path):
+    """A row's 自评得分 in our form (with its 评价人判断理由 column) is the unit's self-score: its format does not
+    set the precision; the printed budget score's does."""
+    head = HEAD + ["评价人判断理由"]
+    rows = [head, SCORED[1] + [None]] + [row + [None] for row in SCORED[2:5]]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    for r in range(3, 6):
+        sheet.cell(r, 7).number_format = "0.000"
+    book.save(tmp_path / "form.xlsx")
+    assert _run(tmp_path / "form.xlsx").submission.data["precision"] == 1
+    sheet.cell(2, 7).number_format = "0.00"
+    book.save(tmp_path / "form.xlsx")
+    assert _run(tmp_path / "form.xlsx").submission.data["precision"] == 2
+
+
+# -- hostile or broken styles: no format known, bounded --------------------------------------------------
+
+def _book_bytes(tmp_path, code="0.00"):
+    return _formatted(tmp_path, SCORED, code).read_bytes()
+
+
+def _swap(data: bytes, name: str, content: bytes | None) -> bytes:
+    """The workbook with part `name` replaced by `content` (or removed)."""
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            if info.filename != name:
+                z.writestr(info.filename, src.read(info.filename))
+            elif content is not None:
+                z.writestr(name, content)
+    return out.getvalue()
+
+
+def _styles(num_fmts: str, xfs: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main"><numFmts>{num_fmts}</numFmts><fonts count="1"><font/></fonts>'
+            f'<fills count="1"><fill/></fills><borders count="1"><border/></borders>'
+            f'<cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs><cellXfs>{xfs}</cellXfs></styleSheet>'
+            ).encode()
+
+
+def _score_formats(data: bytes) -> dict:
+    from scoring.importers.workbook import read_workbook
+
+    return read_workbook(data).sheets[0].formats
+
+
+def test_formats_are_read_from_the_styles_part(tmp_path):
+    formats = _score_formats(_book_bytes(tmp_path))
+    assert formats == {(r, 7): "0.00" for r in range(2, 7)}  # numbers only: the header 得分 has none
+
+
+def test_missing_styles_part_means_no_formats(tmp_path):
+    data = _swap(_book_bytes(tmp_path), "xl/styles.xml", None)
+    assert _score_formats(data) == {}
+    path = tmp_path / "nostyles.xlsx"
+    path.write_bytes(data)
+    assert _run(path).submission.data["precision"] == 1
+
+
+@pytest.mark.parametrize("raw", [b"<styleSheet><numFmts", b"\xff\xfe not xml",
+                                 b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "b">]><styleSheet/>',
+                                 b'<?xml version="1.0" encoding="GBK"?><styleSheet/>'])
+def test_broken_styles_part_means_no_formats(raw):
+    """(calamine itself refuses a styles part that is not XML: the file is then I802, as before.)"""
+    from scoring.importers.workbook import _decimal_styles
+
+    assert _decimal_styles({"xl/styles.xml": raw}) == {}
+
+
+def test_huge_numfmts_count_is_capped():
+    import time
+
+    from scoring.importers import workbook
+
+    many = "".join(f'<numFmt numFmtId="{164 + i}" formatCode="0.0"/>' for i in range(200_000))
+    styles = _styles(many, '<xf numFmtId="0"/>' + f'<xf numFmtId="{164 + workbook.MAX_NUM_FORMATS}"/>'
+                     '<xf numFmtId="165"/><xf numFmtId="2"/>')
+    start = time.perf_counter()
+    found = workbook._decimal_styles({"xl/styles.xml": styles})
+    assert time.perf_counter() - start < 5
+    assert found == {2: "0.0", 3: "0.00"}  # the numFmt past the cap is not known
+
+
+def test_long_format_codes_are_unknown():
+    from scoring.importers import workbook
+
+    long_code = "0." + "0" * 100_000
+    styles = _styles(f'<numFmt numFmtId="164" formatCode="{long_code}"/><numFmt numFmtId="165" formatCode="0.000"/>',
+                     '<xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="165"/>')
+    assert workbook._decimal_styles({"xl/styles.xml": styles}) == {2: "0.000"}
+
+
+def test_styles_part_over_the_element_cap_means_no_formats(monkeypatch):
+    from scoring.importers import workbook
+
+    styles = _styles("", '<xf numFmtId="2"/>' * 50)
+    assert len(workbook._decimal_styles({"xl/styles.xml": styles})) == 50
+    monkeypatch.setattr(workbook, "MAX_STYLE_ELEMENTS", 40)
+    assert workbook._decimal_styles({"xl/styles.xml": styles}) == {}
+
+
+def test_cell_styles_past_the_cap_are_unknown(monkeypatch):
+    from scoring.importers import workbook
+
+    monkeypatch.setattr(workbook, "MAX_CELL_STYLES", 3)
+    styles = _styles("", '<xf numFmtId="2"/>' * 10)
+    assert workbook._decimal_styles({"xl/styles.xml": styles}) == {0: "0.00", 1: "0.00", 2: "0.00"}
+
+
+def test_formatted_cells_recorded_are_capped(tmp_path, monkeypatch):
+    """However many numbers a sheet holds, the formats kept stay under the caps (per sheet and in all)."""
+    from scoring.importers import workbook
+
+    book = openpyxl.Workbook()
+    for name in ("a", "b"):
+        sheet = book.create_sheet(name)
+        for r in range(1, 51):
+            sheet.cell(r, 1, r + 0.5).number_format = "0.00"
+    path = tmp_path / "many.xlsx"
+    book.save(path)
+    monkeypatch.setattr(workbook, "MAX_FORMATTED_CELLS", 30)
+    sheets = {s.name: s for s in workbook.read_workbook(path.read_bytes()).sheets}
+    assert len(sheets["a"].formats) == 30 and len(sheets["b"].formats) == 30
+    monkeypatch.setattr(workbook, "MAX_FORMATTED_TOTAL", 40)
+    sheets = {s.name: s for s in workbook.read_workbook(path.read_bytes()).sheets}
+    assert len(sheets["a"].formats) + len(sheets["b"].formats) == 40
+    assert len(sheets["a"].rows) == len(sheets["b"].rows) == 50  # the values are all read
+
+
+def test_csv_has_no_formats(tmp_path):
+    outcome = _run(_csv(tmp_path, SCORED))
+    assert outcome.submission.data["precision"] == 1

@@ -23,7 +23,13 @@ from scoring.render.grid import (
 )
 from scoring.render.layouts import build_grids
 from scoring.render.view import build_report
-from scoring.render.xlsx import EXPLAIN_HEADS, EXPLAIN_SHEET, safe_text, xlsx_bytes
+from scoring.render.xlsx import (
+    EXPLAIN_HEADS,
+    EXPLAIN_SHEET,
+    safe_text,
+    score_format,
+    xlsx_bytes,
+)
 from scoring.yamlload import load_file
 
 FILES = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
@@ -40,6 +46,22 @@ def built(pipeline, name):
         _BUILT[name] = (report, grids, data, openpyxl.load_workbook(io.BytesIO(data), data_only=True),
                         openpyxl.load_workbook(io.BytesIO(data)))
     return _BUILT[name]
+
+
+def score_places(pipeline, name):
+    """(result.precision, result.budget.places) of one example, from the engine itself."""
+    result = pipeline.run(EXAMPLES / name).result
+    return result.precision, (result.budget.places if result.budget is not None else result.precision)
+
+
+def expected_format(cell, report, places):
+    """A grid cell's format in the workbook: a score (the layouts' 0.00) shows the set's decimals, or the value's
+    own when it has more; anything else keeps the grid's format."""
+    if cell.number_format != "0.00":
+        return cell.number_format
+    precision, budget = places
+    shown = budget if report.budget is not None and cell.value is report.budget.score else precision
+    return score_format(max(shown, max(0, -cell.value.normalize().as_tuple().exponent)))
 
 
 def top(grid):
@@ -155,7 +177,8 @@ def test_every_table_cell_is_written_with_a_full_border(pipeline, name):
 
 @pytest.mark.parametrize("name", FILES)
 def test_cells_hold_grid_values_and_styles(pipeline, name):
-    _, grids, _, wb, _ = built(pipeline, name)
+    report, grids, _, wb, _ = built(pipeline, name)
+    places = score_places(pipeline, name)
     numbers = 0
     for grid, ws in zip(grids, wb.worksheets):
         t = top(grid)
@@ -167,7 +190,7 @@ def test_cells_hold_grid_values_and_styles(pipeline, name):
                 numbers += 1
                 got = as_decimal(xl.value)
                 assert abs(got - cell.value) <= Decimal("1e-12"), (xl.coordinate, xl.value, cell.value)
-                assert xl.number_format == cell.number_format
+                assert xl.number_format == expected_format(cell, report, places), (xl.coordinate, cell.text)
                 assert xl.alignment.horizontal == "right"
             else:
                 assert xl.value == (safe_text(cell.text) if cell.text else None), xl.coordinate
@@ -370,3 +393,73 @@ def test_sheet_titles_are_valid_and_unique(pipeline):
     assert {str(m) for m in spans.merged_cells.ranges} == {"A1:C1", "A2:C2", "A3:A4", "B3:C3"}
     assert spans["B4"].value == "'-5" and spans["C4"].value == "不适用" and spans["C6"].value == "'@3"
     assert spans.print_area.endswith("!$A$1:$C$6")
+
+
+# -- score formats follow the set's precision ----------------------------------------------------------
+
+HUBEI = "hubei-2020-office-project.yaml"  # precision 1: 9.4, 89.4, 5.0 ...
+
+
+@pytest.mark.parametrize("places,code", [(0, "0"), (1, "0.0"), (2, "0.00"), (3, "0.000"), (4, "0.0000")])
+def test_score_format_follows_the_places(places, code):
+    assert score_format(places) == code
+
+
+def _score_cells(grid, ws):
+    """(grid cell, workbook cell) of every score the layout drew (its 0.00 cells)."""
+    t = top(grid)
+    return [(x, ws.cell(r + t + 1, c + 1)) for r, c, x in cells(grid)
+            if x is not None and x.style == NUMBER and x.value is not None and x.number_format == "0.00"]
+
+
+def test_precision_one_scores_show_one_decimal(pipeline):
+    report, grids, _, wb, _ = built(pipeline, HUBEI)
+    assert score_places(pipeline, HUBEI) == (1, 1)
+    grid, ws = grids[0], wb.worksheets[0]
+    scores = _score_cells(grid, ws)
+    assert len(scores) == len(report.rows) + 2  # every row, the budget score and the total
+    assert {xl.number_format for _, xl in scores} == {"0.0"}
+    shown = {as_decimal(xl.value) for _, xl in scores}
+    assert {Decimal("9.4"), Decimal("89.4"), Decimal(5)} <= shown
+    others = {ws.cell(r + top(grid) + 1, c + 1).number_format for r, c, x in cells(grid)
+              if x is not None and x.style == NUMBER and x.value is not None and x.number_format != "0.00"}
+    assert others == {"General", "0.0%"}  # amounts and the rate keep theirs
+    explain = wb[EXPLAIN_SHEET]
+    for i in range(2, explain.max_row + 1):
+        assert explain.cell(i, 4).number_format == "General"  # 分值: a weight, not a score
+        for col in (5, 6, 7):  # 得分, 规则得分, 自评得分
+            if isinstance(explain.cell(i, col).value, (int, float)):
+                assert explain.cell(i, col).number_format == "0.0", (i, col)
+
+
+def test_precision_two_scores_keep_two_decimals(pipeline):
+    _, grids, _, wb, _ = built(pipeline, SHANXI)
+    assert score_places(pipeline, SHANXI) == (2, 2)
+    assert {xl.number_format for _, xl in _score_cells(grids[0], wb.worksheets[0])} == {"0.00"}
+
+
+def test_explicit_places_and_values_with_more_decimals(pipeline):
+    """The caller's precision wins over the report's; a score with more decimals than the precision shows them all."""
+    report, *_ = built(pipeline, SHANXI)
+    g = GridBuilder("scores", [6, 6, 6, 6])
+    g.row(number(Decimal(3), "3"), number(Decimal("3.25"), "3.25"), number(Decimal("0.5"), "50%", "0.00%"),
+          number(Decimal("12.5"), "12.5", "General"))
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(report, [g.done()], precision=1, budget_places=1)))
+    first = wb.worksheets[0]
+    assert [first.cell(2, c).number_format for c in range(1, 5)] == ["0.0", "0.00", "0.00%", "General"]
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(report, [g.done()], precision=0)))
+    assert wb.worksheets[0]["A2"].number_format == "0"
+
+
+@pytest.mark.parametrize("name", [HUBEI, SHANXI])
+def test_rendered_workbook_reads_back_at_the_sets_precision(pipeline, tmp_path, name):
+    from scoring.pipeline import Pipeline
+
+    original = pipeline.run(EXAMPLES / name)
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(built(pipeline, name)[2])
+    imported = Pipeline(default_set=original.set.id).run(path)
+    assert imported.submission.data["precision"] == original.result.precision
+    assert imported.result.precision == original.result.precision
+    assert str(imported.result.total) == str(original.result.total)  # 89.4, not 89.40
+    assert str(imported.result.budget.score) == str(original.result.budget.score)

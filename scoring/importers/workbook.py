@@ -17,7 +17,11 @@ the zip checks what calamine would read:
   characters of the shared strings the cells use (a 30 MB string used 100
   times is 3 GB);
 - the cells calamine reads as empty although they are not: formulas without a
-  cached result and error values (#DIV/0!), which the reader must report.
+  cached result and error values (#DIV/0!), which the reader must report;
+- the number format of the cells holding a number whose format shows decimals
+  (a score 5 printed as 5.00): calamine does not expose formats, so the styles
+  part is read here too, under caps of its own; a missing, broken or oversized
+  styles part only means that no format is known.
 
 Hidden and very hidden sheets are never read; the caller is told their names.
 The file is read once, into memory (it is size-capped), and never reopened.
@@ -44,6 +48,15 @@ MAX_ELEMENTS = 1_000_000               # XML elements of one sheet part (a full 
 MAX_STYLE_WORK = 10_000_000            # cell styles x the length of the number formats calamine scans for each
 MAX_ROWS = 5000                        # rows of a sheet we read
 MAX_COLS = 256                         # columns (IV, the old Excel limit)
+STYLES_PART = "xl/styles.xml"          # where Excel, WPS and calamine keep the cell styles
+MAX_STYLE_ELEMENTS = 1_000_000         # XML elements of the styles part read for formats; more: no format known
+MAX_NUM_FORMATS = 1000                 # custom number formats read (Excel allows about 250)
+MAX_FORMAT_CODE = 255                  # characters of a number format (Excel's own limit); longer: unknown
+MAX_CELL_STYLES = 65_536               # cell styles (cellXfs) read (Excel allows 64,000); later ones: unknown
+MAX_FORMATTED_CELLS = 20_000           # cells of one sheet whose number format is recorded (a table has hundreds)
+MAX_FORMATTED_TOTAL = 100_000          # the same, over every sheet part
+BUILTIN_FORMATS = {0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%"}
+FIRST_CUSTOM_FORMAT = 164              # numFmtId of the first format a workbook defines itself
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -64,6 +77,9 @@ class Sheet:
     name: str
     rows: list[list[Any]]
     special: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)  # (row, col) -> (kind, text)
+    # (row, col) -> number format, for the cells holding a number whose format shows decimals (`format_decimals`
+    # ≥ 1): a format without decimals adds nothing to what the value itself shows, so only these are kept.
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def max_row(self) -> int:
@@ -96,8 +112,8 @@ def read_workbook(data: bytes) -> Workbook:
     if len({name.casefold() for name, _, _ in sheets}) < len(sheets):
         raise WorkbookError("I802", "工作簿中有同名的工作表（Excel 不允许这样，文件可能被人改过）")
     titles = {part: name for name, part, _ in sheets if part}
-    special = _scan_sheets(parts, len(visible), titles)
-    return Workbook(_load(data, visible, special), hidden)
+    scans = _scan_sheets(parts, len(visible), titles)
+    return Workbook(_load(data, visible, scans), hidden)
 
 
 def _check_parts(archive: zipfile.ZipFile, data: bytes) -> dict[str, bytes]:
@@ -211,8 +227,8 @@ def _normalise(path: str) -> str:
     return "/".join(out)
 
 
-def _scan_sheets(parts: dict[str, bytes], loaded: int, titles: dict[str, str]) -> dict[str, dict]:
-    """Check every part that can be a sheet; return the special cells of each, by part name.
+def _scan_sheets(parts: dict[str, bytes], loaded: int, titles: dict[str, str]) -> dict[str, _SheetScan]:
+    """Check every part that can be a sheet; return the scan of each (special cells, number formats), by part name.
 
     Which part calamine reads for a sheet is its own resolution of the workbook's links: every
     candidate is checked, so none can slip past, and the amplification bound assumes the
@@ -229,8 +245,11 @@ def _scan_sheets(parts: dict[str, bytes], loaded: int, titles: dict[str, str]) -
         raise WorkbookError("I810", f"{loaded} 张工作表、最大的工作表 {largest // 1024} KB，合计超过 "
                                     f"{MAX_LOAD_BYTES // 1024 // 1024} MB")
     strings = _shared_string_lengths(parts)
+    styles = _decimal_styles(parts)
     shown = {part: f"工作表「{titles[part]}」" if part in titles else f"部件 {part}" for part in candidates}
-    return {part: _scan_sheet(raw, shown[part], titles.get(part), strings) for part, raw in candidates.items()}
+    room = [MAX_FORMATTED_TOTAL]  # formatted cells still recorded, over every part
+    return {part: _scan_sheet(raw, shown[part], titles.get(part), strings, styles, room)
+            for part, raw in candidates.items()}
 
 
 _FORMAT_CODE = re.compile(rb'formatCode\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
@@ -246,6 +265,122 @@ def _check_styles(parts: dict[str, bytes]) -> None:
         if styles * max(longest, 1) > MAX_STYLE_WORK:
             raise WorkbookError("I810", f"部件 {name} 有 {styles} 个单元格样式、最长的数字格式 {longest} 个字符，"
                                         "读取时要做的工作超过上限（正常的工作簿远小于此）")
+
+
+def format_decimals(code: str | None) -> int | None:
+    """Decimals a number format shows after the decimal point, from its first section (the one for positive
+    numbers): 0.00 → 2, #,##0.0 → 1, 0.0% → 1, 0 → 0, [Red]0.00 → 2, 0.0"分" → 1.  General, text (@), dates
+    and times, a format without digits, none at all or one longer than Excel allows → None (unknown).
+
+    Quoted text, backslash-escaped characters, [colours and conditions], and the character after `_` (a space
+    as wide as it) or `*` (a fill) are literals, not part of the number."""
+    if not code or len(code) > MAX_FORMAT_CODE:
+        return None
+    plain = []  # the first section without its literals
+    i, n = 0, len(code)
+    while i < n:
+        ch = code[i]
+        if ch == '"':
+            end = code.find('"', i + 1)
+            i = n if end < 0 else end + 1
+        elif ch in "\\_*":
+            i += 2
+        elif ch == "[":
+            end = code.find("]", i + 1)
+            inner = code[i + 1:n if end < 0 else end].strip().lower()
+            if inner and set(inner) <= set("hms"):  # [h]:mm, elapsed time
+                return None
+            i = n if end < 0 else end + 1
+        elif ch == ";":
+            break
+        else:
+            plain.append(ch)
+            i += 1
+    text = "".join(plain).lower()
+    if "general" in text or "@" in text or any(ch in text for ch in "ymdhs"):
+        return None
+    if not any(ch in text for ch in "0#?"):
+        return None
+    point = text.find(".")
+    if point < 0:
+        return 0
+    decimals = 0
+    for ch in text[point + 1:]:
+        if ch == "e":  # 0.00E+00: the exponent's digits are not decimals
+            break
+        if ch in "0#?":
+            decimals += 1
+    return decimals
+
+
+class _StylesScan:
+    """The number format of each cell style (cellXfs), from the styles part, under the caps."""
+
+    def __init__(self):
+        self.custom: dict[int, str | None] = {}
+        self.xf_formats: list[int | None] = []  # numFmtId of each cellXfs entry, in order
+        self.in_numfmts = self.in_cellxfs = 0
+
+    def start(self, tag, attrs):
+        local = tag.rpartition(" ")[2]
+        if local == "numFmts":
+            self.in_numfmts += 1
+        elif local == "cellXfs":
+            self.in_cellxfs += 1
+        elif local == "numFmt" and self.in_numfmts and len(self.custom) < MAX_NUM_FORMATS:
+            number = _style_number(attrs.get("numFmtId"))
+            code = attrs.get("formatCode")
+            if number is not None and number >= FIRST_CUSTOM_FORMAT and number not in self.custom:
+                self.custom[number] = code if code is not None and len(code) <= MAX_FORMAT_CODE else None
+        elif local == "xf" and self.in_cellxfs and len(self.xf_formats) < MAX_CELL_STYLES:
+            self.xf_formats.append(_style_number(attrs.get("numFmtId", "0")))
+
+    def end(self, tag):
+        local = tag.rpartition(" ")[2]
+        if local == "numFmts":
+            self.in_numfmts -= 1
+        elif local == "cellXfs":
+            self.in_cellxfs -= 1
+            if not self.in_cellxfs:
+                raise _StylesRead  # numFmts come before cellXfs: the rest (cellStyles, dxfs...) is not needed
+
+
+class _StylesRead(Exception):
+    """The cell styles are read: stop parsing the styles part."""
+
+
+def _style_number(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def _decimal_styles(parts: dict[str, bytes]) -> dict[int, str]:
+    """Cell style index -> number format, for the styles whose format shows decimals.
+
+    A missing, broken or oversized styles part means no format is known: the formats only refine the
+    precision a table prints, and calamine reads the values without them."""
+    raw = parts.get(STYLES_PART)
+    if raw is None or raw.count(b"<") > MAX_STYLE_ELEMENTS:
+        return {}
+    scan = _StylesScan()
+    try:
+        _parse(raw, f"部件 {STYLES_PART}", scan.start, scan.end, _ignore)
+    except _StylesRead:
+        pass
+    except WorkbookError:
+        return {}
+    out = {}
+    for index, number in enumerate(scan.xf_formats):
+        if number is None:
+            continue
+        code = scan.custom.get(number) if number >= FIRST_CUSTOM_FORMAT else BUILTIN_FORMATS.get(number)
+        if code is not None and (format_decimals(code) or 0) > 0:
+            out[index] = code
+    return out
+
+
+def _ignore(data) -> None:
+    pass
 
 
 def _shared_string_lengths(parts: dict[str, bytes]) -> list[int]:
@@ -301,8 +436,12 @@ class _SheetScan:
     Wherever calamine could read something otherwise (an attribute with a prefix, an address it would
     wrap around, an index it cannot parse), the reading that costs most is the one counted."""
 
-    def __init__(self, strings: list[int]):
+    def __init__(self, strings: list[int], styles: dict[int, str] | None = None, room: list[int] | None = None):
         self.strings = strings
+        self.styles = styles or {}
+        self.room = room if room is not None else [MAX_FORMATTED_TOTAL]
+        self.formats: dict[tuple[int, int], str] = {}
+        self.style: int | None = 0
         self.longest = max(strings, default=0)
         self.row = self.col = 0
         self.max_row = self.max_col = 0
@@ -320,6 +459,7 @@ class _SheetScan:
             self.col += 1
             rows, cols = [self.row], [self.col]
             self.kinds = set()
+            self.style = _style_number(attrs["s"]) if "s" in attrs else 0  # no `s`: the workbook's default style
             for key, value in attrs.items():  # `r` and `t` with any prefix: every reading counts
                 name = key.rpartition(" ")[2]
                 if name == "r" and value.strip():
@@ -369,6 +509,16 @@ class _SheetScan:
             index = value.strip()
             known = index.isascii() and index.isdigit() and len(index) < 10 and int(index) < len(self.strings)
             self.chars += self.strings[int(index)] if known else self.longest
+        if self.style in self.styles and self.kinds <= {"n"} and (value or "").strip():
+            self._record_format(self.styles[self.style])
+
+    def _record_format(self, code: str) -> None:
+        """Keep the number format of a cell holding a number, within the caps (past them: not known)."""
+        if self.cell in self.formats:
+            self.formats[self.cell] = code
+        elif len(self.formats) < MAX_FORMATTED_CELLS and self.room[0] > 0:
+            self.formats[self.cell] = code
+            self.room[0] -= 1
 
 
 _ADDRESS = re.compile(r"[A-Za-z]{1,3}[0-9]{1,7}")
@@ -395,9 +545,11 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _scan_sheet(raw: bytes, shown: str, sheet: str | None, strings: list[int]) -> dict:
-    """Check one sheet part against the caps; return its formula-without-result and error cells."""
-    scan = _SheetScan(strings)
+def _scan_sheet(raw: bytes, shown: str, sheet: str | None, strings: list[int], styles: dict[int, str] | None = None,
+                room: list[int] | None = None) -> _SheetScan:
+    """Check one sheet part against the caps; return its scan: formula-without-result and error cells
+    (`special`) and the number formats that show decimals (`formats`)."""
+    scan = _SheetScan(strings, styles, room)
     _parse(raw, shown, scan.start, scan.end, scan.text)
     if max(scan.max_row, scan.max_col) >= 10**9:
         raise WorkbookError("I810", f"{shown}有单元格的地址无效或超出 Excel 的范围", sheet)
@@ -408,10 +560,10 @@ def _scan_sheet(raw: bytes, shown: str, sheet: str | None, strings: list[int]) -
     if scan.chars > MAX_STRING_CHARS:
         raise WorkbookError("I810", f"{shown}的单元格共用了 {scan.chars} 个字的共享文字，超过上限 {MAX_STRING_CHARS} 个字",
                             sheet)
-    return scan.special
+    return scan
 
 
-def _load(data: bytes, visible: list[tuple[int, str, str | None]], special: dict) -> list[Sheet]:
+def _load(data: bytes, visible: list[tuple[int, str, str | None]], scans: dict[str, _SheetScan]) -> list[Sheet]:
     """The visible sheets, by their place in the workbook; calamine must agree on each name and that it is visible."""
     import python_calamine
 
@@ -432,7 +584,8 @@ def _load(data: bytes, visible: list[tuple[int, str, str | None]], special: dict
                 rows = book.get_sheet_by_index(index).to_python(skip_empty_area=False, nrows=MAX_ROWS)
             except Exception as exc:
                 raise WorkbookError("I802", _calamine_reason(exc), name) from None
-            sheets.append(Sheet(name, rows, special.get(part or "", {})))
+            scan = scans.get(part or "")
+            sheets.append(Sheet(name, rows, scan.special if scan else {}, scan.formats if scan else {}))
     return sheets
 
 

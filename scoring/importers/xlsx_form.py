@@ -17,7 +17,7 @@ from typing import Any
 from ..diagnostics import Diagnostics, Where, column_letter
 from ..model import IMPORTED_SCORE
 from ..yamlload import Document, type_plain_scalar
-from .workbook import MAX_COLS, MAX_ROWS
+from .workbook import MAX_COLS, MAX_ROWS, format_decimals
 
 FIELDS = {"指标体系编号": "set", "指标体系": "set", "单位名称": "unit", "部门(单位)名称": "unit", "项目名称": "project",
           "项目支出名称": "project", "主管部门": "department", "主管部门及代码": "department",
@@ -73,6 +73,11 @@ class _Cells:
         self.special = sheet.special
         self.max_row = sheet.max_row
         self.max_col = sheet.max_col
+        self.formats = sheet.formats
+
+    def decimals(self, row: int, col: int) -> int | None:
+        """Decimals the cell's number format shows (5 formatted 0.00 prints 5.00); None when not known."""
+        return format_decimals(self.formats.get((row, col)))
 
     def get(self, row: int, col: int) -> tuple[Any, str | None]:
         """(cached value, formula text if the cell is a formula without a cached value)."""
@@ -99,6 +104,10 @@ class RowCells:
         line = self.rows[row - 1] if 0 < row <= len(self.rows) else []
         value = line[col - 1] if 0 < col <= len(line) else None
         return (value if value != "" else None), None
+
+    def decimals(self, row: int, col: int) -> int | None:
+        """A CSV cell has no number format: what it prints is its text."""
+        return None
 
 
 def read_form(name: str, raw: bytes, diags: Diagnostics, default_set: str | None = None) -> Document | None:
@@ -280,7 +289,7 @@ def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
         data["goals"] = [goal]
     rows = []
     above = {"level1": None, "level2": None}
-    printed_total, after_total = None, False
+    printed_total, total_at, after_total = None, None, False
     for row in range(header_row + 1, cells.max_row + 1):
         first = cells.get(row, 1)[0]
         if isinstance(first, str) and _norm(first).startswith("填表说明"):
@@ -298,6 +307,7 @@ def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
             value, formula = cells.get(row, columns["given_score"]) if "given_score" in columns else (None, None)
             if formula is None:
                 printed_total = _convert(value, True, where(row, columns["given_score"]), diags)
+                total_at = (row, columns["given_score"])
                 if isinstance(printed_total, Decimal) and "total" not in data:
                     data["total"] = printed_total  # checked against the computed total (G609, G610)
                     doc.positions[("total",)] = (row, columns["given_score"])
@@ -332,10 +342,14 @@ def read_table(file: str, sheet: str | None, cells, header, diags: Diagnostics,
         # The table rounds as its most precise printed score does: a 预算执行 score of 10 beside a row's 3.18
         # means two decimals, not whole numbers.  A row's 自评得分 counts where it is the table's own printed
         # score (a published table); in our form it is the unit's self-score, checked at the set's precision.
-        printed = [data.get("budget", {}).get("score"), printed_total]
+        # A workbook's cell prints as its number format shows it: 5 formatted 0.00 is a printed 5.00.
+        printed = [(data.get("budget", {}).get("score"), doc.positions.get(("budget", "score"))),
+                   (printed_total, total_at)]
         if "evaluator_judgement" not in columns:
-            printed += [item.get("given_score") for item in rows]
-        places = [_places(value) for value in printed if isinstance(value, Decimal) and value.is_finite()]
+            printed += [(item.get("given_score"), doc.positions.get(("indicators", index, "given_score")))
+                        for index, item in enumerate(rows)]
+        places = [max(_places(value), (cells.decimals(*at) or 0) if at else 0)
+                  for value, at in printed if isinstance(value, Decimal) and value.is_finite()]
         if places:
             data["precision"] = Decimal(min(MAX_PLACES, max(0, *places)))
     if "unit" not in data:

@@ -32,7 +32,10 @@ def render_bytes(outcome: FileOutcome, fmt: str, templates_dir=None) -> bytes:
     if fmt == "xlsx":
         from .xlsx import xlsx_bytes
 
-        return xlsx_bytes(report, grids)
+        result = outcome.result
+        budget = result.budget if result is not None else None
+        return xlsx_bytes(report, grids, precision=result.precision if result is not None else None,
+                          budget_places=budget.places if budget is not None else None)
     if fmt == "docx":
         from .docx import docx_bytes
 

@@ -2,7 +2,10 @@
 
 Cells hold computed values, never formulas: numbers are written as their
 Decimal with the grid's number format, text is neutralised by `safe_text` so a
-spreadsheet never evaluates what a unit typed.  Every cell of the table,
+spreadsheet never evaluates what a unit typed.  Scores (得分, 自评得分, 总分, the
+budget score) show the decimals the set rounds to (precision 1: 9.4, 89.4, 5.0),
+so the workbook prints, and reads back at, the table's own precision; weights
+and amounts show as they are (General).  Every cell of the table,
 including each cell a merge covers, gets its own thin border: Excel draws a
 merged range's outline from the covered cells, not only the top-left one.
 """
@@ -48,15 +51,57 @@ _ALIGN = {
 }
 _TEXT_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LINE_HEIGHT, MAX_HEIGHT = 15, 409
+GRID_SCORE_FORMAT = "0.00"  # the format layouts give a score cell (grid.number's default; weights and amounts: General)
+DEFAULT_PLACES = 2          # a set's precision when the report shows none (no total)
+MAX_FORMAT_PLACES = 12      # numbers.quantize's widest step
 
 
-def xlsx_bytes(report: Report, grids: list[Grid]) -> bytes:
+def score_format(places: int) -> str:
+    """The Excel number format of a score rounded to `places` decimals: 0 → 0, 1 → 0.0, 2 → 0.00."""
+    places = max(0, min(int(places), MAX_FORMAT_PLACES))
+    return "0." + "0" * places if places else "0"
+
+
+def _decimals(value: Decimal) -> int:
+    """Decimals of a finite Decimal: 3.50 → 2, 5 → 0, 5E+1 → 0."""
+    return max(0, -value.as_tuple().exponent) if value.is_finite() else 0
+
+
+def _places_of(report: Report) -> tuple[int, int]:
+    """(decimals of the scores, decimals of the budget score): the engine rounds the total to the precision
+    (result.precision) and the budget score to its own places (result.budget.places), so the quantized Decimals
+    carry them.  A budget score of exactly 0 without decimals (a zero budget) says nothing: the precision stands."""
+    total = report.total
+    precision = _decimals(total) if total is not None else DEFAULT_PLACES
+    b = report.budget
+    budget = precision
+    if b is not None and b.score is not None and (b.score != 0 or _decimals(b.score) > 0):
+        budget = _decimals(b.score)
+    return precision, budget
+
+
+def _shown_places(value, places: int) -> int:
+    """A score cell's decimals: the precision, or more when the value has them (a self-score of 3.25 in a
+    one-decimal set is shown as 3.25, never as a rounded 3.3 that differs from the cell's value)."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return max(places, _decimals(value.normalize()))
+    return places
+
+
+def xlsx_bytes(report: Report, grids: list[Grid], precision: int | None = None,
+               budget_places: int | None = None) -> bytes:
+    """The workbook. `precision` (result.precision) and `budget_places` (result.budget.places) give the decimals
+    of the score cells; without them they are read from the report's rounded total and budget score."""
+    shown, shown_budget = _places_of(report)
+    precision = shown if precision is None else precision
+    budget_places = shown_budget if budget_places is None else budget_places
+    budget_score = report.budget.score if report.budget is not None else None
     wb = Workbook()
     wb.remove(wb.active)
     used: set[str] = {EXPLAIN_SHEET.casefold()}
     for grid in grids:
-        _grid_sheet(wb.create_sheet(_sheet_title(grid.title, used)), grid)
-    _explain_sheet(wb.create_sheet(EXPLAIN_SHEET), report)
+        _grid_sheet(wb.create_sheet(_sheet_title(grid.title, used)), grid, precision, budget_places, budget_score)
+    _explain_sheet(wb.create_sheet(EXPLAIN_SHEET), report, precision, budget_places)
     return workbook_bytes(wb)
 
 
@@ -106,7 +151,8 @@ def _merge_title(ws, row: int, ncols: int, value: str, font: Font, height: float
     ws.row_dimensions[row].height = height
 
 
-def _grid_sheet(ws, grid: Grid) -> None:
+def _grid_sheet(ws, grid: Grid, precision: int = DEFAULT_PLACES, budget_places: int = DEFAULT_PLACES,
+                budget_score: Decimal | None = None) -> None:
     ncols = grid.ncols
     widths = [_excel_width(w) for w in grid.widths]
     for c, w in enumerate(widths, 1):
@@ -121,7 +167,8 @@ def _grid_sheet(ws, grid: Grid) -> None:
         for c, cell in enumerate(line):
             if cell is None:
                 continue
-            _grid_cell(ws, top + r + 1, c + 1, cell)
+            places = budget_places if budget_score is not None and cell.value is budget_score else precision
+            _grid_cell(ws, top + r + 1, c + 1, cell, places)
             if cell.rowspan > 1 or cell.colspan > 1:
                 ws.merge_cells(start_row=top + r + 1, start_column=c + 1,
                                end_row=top + r + cell.rowspan, end_column=c + cell.colspan)
@@ -139,9 +186,13 @@ def _grid_sheet(ws, grid: Grid) -> None:
                  f"{top + grid.repeat_from + 1}:{top + grid.header_rows}" if grid.header_rows else None)
 
 
-def _grid_cell(ws, row: int, col: int, cell: Cell) -> None:
+def _grid_cell(ws, row: int, col: int, cell: Cell, places: int = DEFAULT_PLACES) -> None:
+    """One grid cell; a score (the layouts' 0.00 cells) shows `places` decimals."""
     if cell.style == NUMBER and cell.value is not None:
-        xl = _put(ws, row, col, cell.value, cell.number_format or "General")
+        number_format = cell.number_format or "General"
+        if number_format == GRID_SCORE_FORMAT:
+            number_format = score_format(_shown_places(cell.value, places))
+        xl = _put(ws, row, col, cell.value, number_format)
     else:
         xl = _put(ws, row, col, cell.text)
     xl.font = _BOLD if cell.style == HEAD else _FONT
@@ -171,7 +222,10 @@ def _decimal(shown: str) -> Decimal | str:
         return shown
 
 
-def _explain_sheet(ws, report: Report) -> None:
+EXPLAIN_SCORES = (5, 6, 7)  # 得分, 规则得分, 自评得分: scores; 分值 (4) is a weight, shown as it is (General)
+
+
+def _explain_sheet(ws, report: Report, precision: int = DEFAULT_PLACES, budget_places: int = DEFAULT_PLACES) -> None:
     lines = [[row.level1, row.level2, row.name, row.weight, row.score if row.score is not None else row.score_text,
               _decimal(row.rule_score_text), _decimal(row.given_text), BASIS.get(row.basis, row.basis),
               row.rule_title, row.explain, row.deviation] for row in report.rows]
@@ -186,8 +240,10 @@ def _explain_sheet(ws, report: Report) -> None:
         cell.font, cell.fill, cell.alignment, cell.border = _BOLD, _FILL, _ALIGN[HEAD], _BORDER
     for r, values in enumerate(lines, 2):
         need = 1
+        places = budget_places if b is not None and r == len(lines) + 1 else precision
         for c, value in enumerate(values, 1):
-            cell = _put(ws, r, c, value, "0.00")
+            number_format = score_format(_shown_places(value, places)) if c in EXPLAIN_SCORES else "General"
+            cell = _put(ws, r, c, value, number_format)
             cell.font, cell.border = _FONT, _BORDER
             cell.alignment = _ALIGN[NUMBER] if isinstance(value, Decimal) else _ALIGN[LONG]
             if isinstance(value, str) and value:
