@@ -159,7 +159,7 @@ _define("V525", WARNING, "指标标为不适用（{reason}），却填写了实�
         "确属不适用，请删去实际完成值；否则请去掉不适用的标记，按规则计分。不适用的行不计分，总分按适用分值折算。")
 _define("V526", WARNING, "评分规则「{rule}」与{field}「{target}」的符号「{sign}」方向相反",
         "正向指标（≥、>）应用 proportional，反向指标（≤、<）应用 reverse；请核对指标体系或指标值的符号。")
-_define("V520", WARNING, "{field}「{raw}」无法读取：{detail}", "{hint}")
+_define("V520", ERROR, "{field}「{raw}」无法读取：{detail}", "{hint}")
 
 # -- F: formulas -----------------------------------------------------------------
 _define("F001", ERROR, "公式「{formula}」：{detail}", "")

@@ -186,7 +186,7 @@ def render_text(outcome: FileOutcome, explain: bool = False) -> str:
         if result.excluded_weight:
             extra = f"（不适用分值 {_num(result.excluded_weight)}，已按适用分值折算）"
         if result.pending_weight:
-            extra += f"（暂定：有分值 {_num(result.pending_weight)} 的指标无法计分，按 0 分计，改正后总分和等级会变）"
+            extra += f"（暂定：分值合计 {_num(result.pending_weight)} 的项目无法计分，按 0 分计，改正后总分和等级会变）"
         lines.append(f"总分 {total}  等级 {result.grade}{extra}")
         if explain and result.total_explain:
             lines.append(f"  └ {result.total_explain}")

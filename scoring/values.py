@@ -64,6 +64,7 @@ _YEAR_END_RE = re.compile(r"^(?:(?P<y>\d{4})\s*年|本年度?|当年|年)\s*(?:�
 _QUARTER_RE = re.compile(r"^(?:(?P<y>\d{4})\s*年\s*)?第?(?P<q>[1-4一二三四])季度(?:末|底)?" + _DEADLINE_TAIL)
 _HALF_RE = re.compile(r"^(?:(?P<y>\d{4})\s*年\s*)?(?P<h>上|下)半年(?:末|底)?" + _DEADLINE_TAIL)
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4}
+_AFTER = ("以后", "之后", "后")
 _PLACEHOLDER_YEAR = 2000  # a leap year: 「2月29日前」 stays a date when no year is known
 
 
@@ -89,6 +90,8 @@ MET_WORDS = frozenset(
 # Words that say the same thing about time: any of them meets any other (and a deadline).
 ON_TIME_WORDS = frozenset("及时 按时 按期 如期 准时 按时完成 按期完成 如期完成 准时完成 及时完成 按计划完成".split())
 _IMPROVE_WORDS = ("提高", "提升", "增强", "改善", "加强", "完善", "推动", "促进", "优化", "增加", "巩固")
+# 「未超预算」「没有超出」: a negated bad thing is no negation of the result.
+_NOT_EXCEEDED = ("未超过", "未超出", "未超", "未突破", "没有超过", "没有超出", "不超过", "未出现", "未发生")
 _NONE_WORDS = ("无", "零", "未发生", "未出现", "杜绝", "没有发生", "不发生", "0起", "0次", "0例", "0件")
 # Hedges: the actual claims less than the target.  「较」 only before a quality word: 「较上年提高」 is a comparison.
 _HEDGES = ("基本", "大部分", "部分", "有所", "初步", "不明显", "不够", "不太", "较好", "较高", "较大", "较为", "较快",
@@ -149,8 +152,11 @@ def format_decimal(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
 def normalize_text(raw: str) -> str:
-    text = unicodedata.normalize("NFKC", str(raw))
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", str(raw)))
     text = text.replace("，", ",").replace("═", "=")
     return re.sub(r"\s+", " ", text).strip()
 
@@ -258,8 +264,8 @@ def _parse_value(raw, sign: str | None = None, unit: str | None = None, year: in
                      ambiguous="，")
 
     match = _NUMBER_RE.match(body)
-    if match and (match.group("unit") or "")[:1] in ("月", "季"):  # 「12月底前」「6月份」 are dates, not numbers
-        match = None if _parse_date(body, year) is not None else match
+    if match and (match.group("unit") or "")[:1] in ("月", "季", "年"):  # 「12月底前」「2023年底前」 are dates
+        match = None if _parse_date(body, year) is not None or _parse_after(body, year) is not None else match
     if match:
         number = Decimal(match.group("num").replace(",", ""))
         written_unit = match.group("unit") or ""
@@ -269,6 +275,11 @@ def _parse_value(raw, sign: str | None = None, unit: str | None = None, year: in
         return Value(raw=raw_text, kind=NUMBER, sign=found_sign, number=number, unit=found_unit,
                      text=text, folded=folded, sign_text=sign_text)
     parsed = _parse_date(body, year)
+    after = _parse_after(body, year) if parsed is None else None
+    if after is not None:
+        when, _, yearless, assumed = after
+        return Value(raw=raw_text, kind=DATE, sign=GT, date=when, text=text, folded=folded, yearless=yearless,
+                     assumed=assumed)
     if parsed is not None:
         when, deadline, yearless, assumed = parsed
         return Value(raw=raw_text, kind=DATE, sign=LE if deadline else (found_sign or EQ), date=when,
@@ -342,6 +353,12 @@ def _parse_date(body: str, year: int | None) -> tuple[date, bool, bool, str] | N
         understood = f"{use_year}年{understood}"
     assumed = "" if body.rstrip("前之以内止") == understood.rstrip("前") else understood
     return parsed, deadline, written_year is None, assumed
+
+
+def _parse_after(body: str, year: int | None):
+    """「12月31日后」「2024年1月以后」: later than that day; what `_parse_date` gives for the day, or None."""
+    word = next((w for w in _AFTER if body.endswith(w)), None)
+    return _parse_date(body[: -len(word)].strip(), year) if word else None
 
 
 def _to_date(year: int, month: int, day) -> date | None:
@@ -445,7 +462,7 @@ def read_words(text: str, target: str = "") -> Reading:
         occurrence = match.group(0)
         break
     # 「未发生」「无」 say nothing happened: not a negation of the result.
-    cleaned = _without(text, _NONE_WORDS)
+    cleaned = _without(text, _NONE_WORDS + _NOT_EXCEEDED)
     negation = next((w for w in _NEGATIONS if w in cleaned and w not in target), "")
     hedge = next((w for w in _HEDGES + _CONTRARY if w in text and w not in target), "")
     return Reading(hedge=hedge, negation=negation, occurrence=occurrence)

@@ -1281,7 +1281,7 @@ def test_V519_sign_column_contradicts_the_target(tmp_path):
 
 def test_V520_budget_cell_that_is_not_an_amount(tmp_path):
     outcome = run(tmp_path, variant("  executed: 95\n", "  executed: 95台\n"))
-    expect(outcome.diagnostics, "V520", WARNING, "全年执行数「95台」无法读取：不是金额",
+    expect(outcome.diagnostics, "V520", ERROR, "全年执行数「95台」无法读取：不是金额",
            line=5, col=13, hint="请只填数字（单位为万元），例如「256.5」或「256.5万元」。")
     outcome = run(tmp_path, variant("  executed: 95\n", "  executed: 950000元\n"))
     assert outcome.result.budget.executed == 95 and outcome.result.budget.score == 9.5

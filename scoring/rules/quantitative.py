@@ -308,7 +308,7 @@ class BySign(Rule):
         if target.kind == NUMBER:
             if target.sign in (LE, LT):
                 return _REVERSE[self.params.get("form", "ratio")].score(ctx)
-            if target.sign == EQ:
+            if target.sign == EQ or (target.sign is None and target.number == 0):  # 「0起」 is 零事故, not ≥0
                 return _EQUAL.score(ctx)
             return _PROPORTIONAL.score(ctx)
         if target.kind == RANGE:
@@ -375,6 +375,10 @@ def _deadline(ctx: RowContext) -> Outcome:
             understood = f"{when.year}年{when.month}月{when.day}日" + ("前" if target.sign in (LE, LT) else "")
             ctx.diags.add("V522", ctx.where("target"), target=target.display(), understood=understood)
         goal = _target(ctx, understood)
+        if actual.sign == GT and target.sign not in (GE, GT):  # 「12月31日后」
+            if actual.date >= when:
+                return Outcome(ZERO, f"实际「{actual.display()}」，晚于{goal}，不得分", met=False)
+            return cannot(f"实际「{actual.display()}」只说明晚于{actual.date.month}月{actual.date.day}日，无法判断是否按期")
         # A date target is a deadline unless written as 「…以后」 (≥): finishing early is on time.
         on_time = actual.date >= when if target.sign in (GE, GT) else actual.date <= when
         if on_time:
