@@ -55,7 +55,7 @@ class DeductPerPoint(Rule):
         std_text = self.standard.amount()
         if deviation <= 0:
             word = "未超过" if above else "不低于"
-            return Outcome(w, f"实际{actual.amount()}{word}标准{std_text}，得满分{n(w)}", met=True)
+            return Outcome(w, f"实际{actual.amount()}{word}标准{std_text}，得满分{n(w)}分", met=True)
         per = self.params.get("per", Decimal(1))
         units = deviation / per
         mode = self.params.get("count", "exact")
@@ -67,7 +67,8 @@ class DeductPerPoint(Rule):
         unit_word = "个百分点" if (self.standard.unit or actual.unit) == "%" else (self.standard.unit or "")
         word = "超过" if above else "低于"
         return Outcome(score, f"实际{actual.amount()}，{word}标准{std_text} {n(deviation)}{unit_word}，"
-                              f"扣 {n(units)}×{n(step)} = {n(deduction)}分，得{ctx.show(score)}", met=False)
+                              f"扣 {n(units)}×{n(step)} = {n(deduction)}分，得{ctx.show(score)}分"
+                              + ("（扣完为止）" if w - deduction < 0 else ""), met=False)
 
 
 @register

@@ -182,7 +182,7 @@ class Manual(Rule):
     def score(self, ctx: RowContext) -> Outcome:
         if ctx.given is None:
             return cannot("需评价人打分")
-        return Outcome(ctx.given, f"评价人打分{n(ctx.given)}", met=ctx.given >= ctx.weight, from_given=True)
+        return Outcome(ctx.given, f"评价人打分{n(ctx.given)}分", met=ctx.given >= ctx.weight, from_given=True)
 
 
 @register
