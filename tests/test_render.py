@@ -184,6 +184,27 @@ def test_pdf_repeats_the_header_on_every_page(pipeline, tmp_path):
     assert all("三级指标" in p for p in with_rows)
 
 
+def test_html_stylesheet_is_not_escaped_and_cannot_close_its_element(pipeline, tmp_path):
+    html = render_bytes(pipeline.run(EXAMPLES / "shanxi-2023-xuncha-project.yaml"), "html").decode("utf-8")
+    style = html[html.index("<style>"):html.index("</style>")]
+    assert "&#34;" not in style and '"Noto Serif CJK SC"' in style
+    assert 'content: "第 " counter(page) " 页 共 " counter(pages) " 页"' in style
+    (tmp_path / "report.html.j2").write_text("<style>{{ css }}</style>", encoding="utf-8")
+    (tmp_path / "report.css").write_text("p { color: red } </style><script>alert(1)</script>", encoding="utf-8")
+    hostile = render_bytes(pipeline.run(EXAMPLES / "shanxi-2023-xuncha-project.yaml"), "html", tmp_path).decode()
+    assert hostile.count("</style>") == 1 and "<\\/style><script>" in hostile
+
+
+def test_pdf_pages_are_numbered_in_the_declared_font(pipeline, tmp_path):
+    pdf = tmp_path / "s.pdf"
+    pdf.write_bytes(render_bytes(pipeline.run(EXAMPLES / "shanxi-2023-xuncha-project.yaml"), "pdf"))
+    pages = pdf_text(pdf).split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert [squash(p).count(f"第{i}页共{len(pages)}页") for i, p in enumerate(pages, 1)] == [1] * len(pages)
+    fonts = subprocess.run([_tool("pdffonts"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Noto-Serif-CJK-SC" in fonts and "DejaVu" not in fonts and "JP" not in fonts
+
+
 def test_long_reasons_wrap_inside_the_page(pipeline, tmp_path):
     path = hostile_copy(tmp_path, reason="原因" * 600)
     pdf = tmp_path / "long.pdf"

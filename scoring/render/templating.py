@@ -79,7 +79,16 @@ def render_html(report: Report, grids: list[Grid], override_dir=None) -> str:
         else resources.data_path("templates", "report.css")
     tables = [html_table(g) for g in grids]
     return render_template("html", "report.html.j2", override_dir, report=report, tables=tables,
-                   css=css_path.read_text(encoding="utf-8"))
+                           css=style_sheet(css_path.read_text(encoding="utf-8")))
+
+
+def style_sheet(css: str):
+    """The stylesheet as the <style> element needs it: not HTML-escaped (「"」 as &#34; breaks every quoted font
+    name and the page-number content), but unable to close the element (「</style>」 becomes 「<\\/style>」, which
+    CSS reads the same)."""
+    from markupsafe import Markup  # jinja2's own dependency
+
+    return Markup(css.replace("</", "<\\/"))
 
 
 class HtmlCell:
