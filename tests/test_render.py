@@ -205,6 +205,38 @@ def test_pdf_pages_are_numbered_in_the_declared_font(pipeline, tmp_path):
     assert "Noto-Serif-CJK-SC" in fonts and "DejaVu" not in fonts and "JP" not in fonts
 
 
+DRAFT = "草稿：存在1处错误，不能作为正式附件"
+
+
+def test_a_table_with_errors_is_marked_as_a_draft_in_every_format(pipeline, tmp_path):
+    """湖南's published table scores 5 on a 3-point row (G601, an error): every format says it is a draft, on every
+    printed page; a table without errors carries no mark."""
+    import io
+
+    import docx
+    import openpyxl
+
+    outcome = pipeline.run(EXAMPLES / "hunan-2021-xuncha-scorecard.yaml")
+    assert [d.code for d in outcome.diagnostics if d.severity == "error"] == ["G601"]
+    assert render_bytes(outcome, "md").decode("utf-8").startswith(f"> **{DRAFT}**\n")
+    html = render_bytes(outcome, "html").decode("utf-8")
+    assert f'<p class="draft">{DRAFT}</p>' in html and f'@top-center {{ content: "{DRAFT}"' in html
+    pdf = tmp_path / "h.pdf"
+    pdf.write_bytes(render_bytes(outcome, "pdf"))
+    pages = [p for p in pdf_text(pdf).split("\f") if p.strip()]
+    assert pages and all(DRAFT in squash(p) for p in pages)
+    book = openpyxl.load_workbook(io.BytesIO(render_bytes(outcome, "xlsx")))
+    assert [ws.oddHeader.center.text for ws in book.worksheets] == [DRAFT] * len(book.worksheets)
+    document = docx.Document(io.BytesIO(render_bytes(outcome, "docx")))
+    assert [s.header.paragraphs[0].text for s in document.sections] == [DRAFT] * len(document.sections)
+
+    clean = pipeline.run(EXAMPLES / "shanxi-2023-xuncha-project.yaml")
+    assert "草稿" not in render_bytes(clean, "md").decode("utf-8")
+    assert "草稿" not in render_bytes(clean, "html").decode("utf-8").replace("有错误的表：屏幕上在顶部显示「草稿」", "")
+    book = openpyxl.load_workbook(io.BytesIO(render_bytes(clean, "xlsx")))
+    assert not any(ws.oddHeader.center.text for ws in book.worksheets)
+
+
 def test_long_reasons_wrap_inside_the_page(pipeline, tmp_path):
     path = hostile_copy(tmp_path, reason="原因" * 600)
     pdf = tmp_path / "long.pdf"

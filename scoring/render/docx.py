@@ -57,6 +57,14 @@ def docx_bytes(report: Report, grids: list[Grid]) -> bytes:
         for part in repeatable_parts(grid):  # Word repeats only a table's leading rows
             _table(doc, part, width)
     _deviations(doc, report)
+    if report.draft:  # every page of every section
+        for section in doc.sections:
+            section.header.is_linked_to_previous = False
+            paragraph = section.header.paragraphs[0]
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = paragraph.add_run(report.draft)
+            run.bold = True
+            run.font.color.rgb = RGBColor(0xBB, 0, 0)
     return document_bytes(doc)
 
 

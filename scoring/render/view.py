@@ -155,6 +155,11 @@ class Report:
     narrative: dict
     evaluators: list[dict]
     unit_label: str = "万元"
+    draft: str = ""  # 「草稿：存在N处错误，不能作为正式附件」 when the table has errors; every writer prints it on every page
+
+
+def draft_mark(errors: int) -> str:
+    return f"草稿：存在{errors}处错误，不能作为正式附件" if errors else ""
 
 
 def _num(value) -> str:
@@ -197,6 +202,7 @@ def build_report(outcome: FileOutcome) -> Report:
         deviations=deviations, summary=_summary(rows, budget, deviations, iset.scored),
         reason=sub.reason, measures=sub.measures, narrative=dict(data.get("narrative") or {}),
         evaluators=list(data.get("evaluators") or []),
+        draft=draft_mark(sum(1 for d in outcome.diagnostics if d.severity == "error")),
     )
     return _visible(report)
 

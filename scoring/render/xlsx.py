@@ -102,6 +102,11 @@ def xlsx_bytes(report: Report, grids: list[Grid], precision: int | None = None,
     for grid in grids:
         _grid_sheet(wb.create_sheet(_sheet_title(grid.title, used)), grid, precision, budget_places, budget_score)
     _explain_sheet(wb.create_sheet(EXPLAIN_SHEET), report, precision, budget_places)
+    if report.draft:  # printed at the top of every page of every sheet
+        for sheet in wb.worksheets:
+            sheet.oddHeader.center.text = report.draft
+            sheet.oddHeader.center.color = "BB0000"
+            sheet.sheet_properties.tabColor = "BB0000"
     return workbook_bytes(wb)
 
 
