@@ -318,3 +318,10 @@ def test_excel_budget_amounts_are_numbers(pipeline):
     assert "22.873" not in values and "27.127" not in values  # not text
     numbers = {Decimal(str(v)) for v in values if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)}
     assert {Decimal("22.873"), Decimal("27.127"), Decimal(50), Decimal(100)} <= numbers
+
+
+def test_no_software_footer_on_the_official_pages(pipeline):
+    html = render_bytes(pipeline.run(EXAMPLES / "shanxi-2023-xuncha-project.yaml"), "html").decode("utf-8")
+    body = html[html.index("<body>"):]
+    assert "jixiao" not in body and "<footer" not in body
+    assert '<meta name="generator" content="jixiao">' in html  # named in the metadata instead
