@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from .grid import Grid, GridBuilder, head, label, long, number, text
 from .view import MISSING, Report, RowView
-from ..verdicts import Basis, Flag
 
 CATEGORY_OPTIONS = {
     "项目类别": ["部门预算项目", "财政专项资金"],
@@ -63,16 +62,9 @@ def _n(value) -> str:
 
 
 def remark(row: RowView) -> str:
-    """偏差原因分析及改进措施: the unit's words, a note on its own score, or 待补充."""
-    notes = []
-    if row.basis == Basis.CAPPED:
-        notes.append(f"自评{row.given_text}分超过分值，按{row.score_text}分计")
-    elif row.basis == Basis.JUDGEMENT:
-        notes.append(f"规则得分{row.rule_score_text}分，自评{row.given_text}分为评价人判断")
-    elif Flag.GIVEN_DIFFERS in row.flags:
-        notes.append(f"自评{row.given_text}分，按规则计{row.score_text}分")
-    words = row.remark
-    return "；".join(x for x in [words] + notes if x)
+    """偏差原因分析及改进措施: the unit's words, or 待补充.  Notes on its score (the rule's score, the evaluator's
+    judgement) are review content: `jixiao score --explain`, `review` and the 计分说明 sheet, not this cell."""
+    return row.remark
 
 
 def checkboxes(chosen: str, options: list[str]) -> str:

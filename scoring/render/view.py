@@ -282,26 +282,20 @@ def _row_deviation(r: RowResult, scored: bool) -> str:
     if r.basis == Basis.NOT_APPLICABLE or r.weight is None or r.score is None:
         return ""
     if r.basis == Basis.NONE:  # the rule could not score it: no rate, no unit assumed, nothing more claimed
-        return f"{r.name}：{target_label}{shown_target}，实际完成「{r.actual or '（未填）'}」，无法按规则计分，暂计0分"
+        return f"{r.name}：{target_label}{shown_target}，实际完成「{r.actual or '（未填）'}」"
     rate = _completion_rate(target, actual) if checked else None
     reverse = target.sign in (LE, LT)
     parts = [f"{r.name}：{target_label}{shown_target}，实际完成{shown_actual}"]
     if rate is not None:
         parts.append(f"超出目标{percent(rate - 1, 1)}" if reverse and rate > 1 else f"完成率{percent(rate, 1)}")
-    lost = r.weight - (r.rule_score if r.rule_score is not None else r.score)
-    if r.from_given and r.score is not None and r.score < r.weight:
-        parts.append(f"自评{_num(r.score)}分，扣{_num(r.weight - r.score)}分")
-    elif r.rule_score is not None and r.rule_score < r.weight:
-        how = r.method or f"按「{r.rule_title}」"
-        parts.append(f"{how}得{_num(r.rule_score)}分，扣{_num(lost)}分")
-        if r.basis == Basis.JUDGEMENT:
-            parts.append(f"自评{_num(r.score)}分为评价人判断")
-    elif r.score < r.weight:
-        parts.append(f"得{_num(r.score)}分，扣{_num(r.weight - r.score)}分")
+    # Publishable wording: what was targeted and what was done.  The points (the rule's, the evaluator's) are in
+    # the table's score column and, for review, in `jixiao score --explain` and the 计分说明 sheet.
+    if r.score < r.weight or (r.rule_score is not None and r.rule_score < r.weight):
+        pass
     elif r.over_ratio is not None and Flag.BELOW_CAP in r.flags:
-        parts.append(f"目标上限为实际的{_num(quantize(r.over_ratio, 2))}倍，目标可能设置偏松")
+        parts.append(f"目标上限为实际的{_num(quantize(r.over_ratio, 2))}倍")
     elif r.over_ratio is not None:
-        parts.append(f"为目标的{_num(quantize(r.over_ratio, 2))}倍，目标可能设置偏低")
+        parts.append(f"为目标的{_num(quantize(r.over_ratio, 2))}倍")
     else:
         return ""
     return "，".join(parts)
@@ -384,9 +378,6 @@ def _summary(rows: list[RowView], budget: BudgetView | None, deviations: list[De
         undone = [r.name for r in rows if r.status != "完成"]
         parts.append(f"共{len(rows)}项绩效指标，完成{len(rows) - len(undone)}项" +
                      (f"，未完成{len(undone)}项（{'、'.join(undone)}）" if undone else ""))
-    missing = sum(1 for d in deviations if d.missing)
-    if missing:
-        parts.append(f"{missing}处偏差尚缺原因说明（{MISSING}）")
     return "；".join(parts) + "。"
 
 
