@@ -327,3 +327,11 @@ def test_no_software_footer_on_the_official_pages(pipeline):
     body = html[html.index("<body>"):]
     assert "jixiao" not in body and "<footer" not in body
     assert '<meta name="generator" content="jixiao">' in html  # named in the metadata instead
+
+
+def test_the_deviation_box_does_not_point_at_itself(pipeline):
+    from scoring.render.layouts import deviation_box
+
+    box = deviation_box(build_report(pipeline.run(EXAMPLES / "hubei-2020-xuncha-project.yaml")))
+    assert "见表中偏差原因分析" not in box
+    assert "原因及措施：见下方单位说明" in box and "\n单位说明：" in box

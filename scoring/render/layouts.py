@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .grid import Grid, GridBuilder, head, label, long, number, text
-from .view import MISSING, Report, RowView
+from .view import MISSING, SEE_BOX, Report, RowView
 
 CATEGORY_OPTIONS = {
     "项目类别": ["部门预算项目", "财政专项资金"],
@@ -76,7 +76,9 @@ def deviation_box(report: Report) -> str:
     """偏差原因分析 box: the computed summary, each deviation with its reason, then the unit's own words."""
     lines = [report.summary]
     for d in report.deviations:
-        lines.append(f"· {d.sentence}。原因及措施：{'；'.join(x for x in (d.reason, d.measures) if x) or MISSING}")
+        # Inside the box itself, 「见表中偏差原因分析」 would point at itself: the unit's words follow below.
+        reason = "见下方单位说明" if d.reason == SEE_BOX else d.reason
+        lines.append(f"· {d.sentence}。原因及措施：{'；'.join(x for x in (reason, d.measures) if x) or MISSING}")
     if report.reason:
         lines.append(f"单位说明：{report.reason}")
     return "\n".join(lines)
