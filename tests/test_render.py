@@ -335,3 +335,11 @@ def test_the_deviation_box_does_not_point_at_itself(pipeline):
     box = deviation_box(build_report(pipeline.run(EXAMPLES / "hubei-2020-xuncha-project.yaml")))
     assert "见表中偏差原因分析" not in box
     assert "原因及措施：见下方单位说明" in box and "\n单位说明：" in box
+
+
+def test_hunan_scorecard_shows_the_unit_s_own_score(pipeline):
+    """The 自评得分 column is the unit's: 5 on the 3-point 预算调整率 row, as published (G601 reports it)."""
+    html = render_bytes(pipeline.run(EXAMPLES / "hunan-2021-xuncha-scorecard.yaml"), "html").decode("utf-8")
+    row = html[html.index(">预算调整率<"):]
+    row = row[:row.index("</tr>")]
+    assert re.findall(r'<td class="number">([^<]*)</td>', row) == ["3", "5"]

@@ -225,8 +225,9 @@ def hunan_scorecard(r: Report) -> list[Grid]:
              head("扣分原因和其他说明"))
     card.mark_header()
     for row, levels in zip(r.rows, level_cells(r.rows, with_weights=True)):
-        card.row(*levels, text(row.name), long(row.standard), _weight_cell(row),
-                 _score_cell(row.score_text, row.score), long(remark(row)))
+        # 自评得分 is the unit's own score as it wrote it (5 on a 3-point row stays 5: the check stage reports it).
+        own = (row.given_text, Decimal(row.given_text)) if row.given_text else (row.score_text, row.score)
+        card.row(*levels, text(row.name), long(row.standard), _weight_cell(row), _score_cell(*own), long(remark(row)))
     card.row(head("总  分", 4), money(r.total_weight_text), _score_cell(r.total_text, r.total), text(""))
     return [summary.done(), card.done()]
 
