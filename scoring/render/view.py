@@ -270,8 +270,8 @@ def _row_deviation(r: RowResult, scored: bool) -> str:
     target_label = "调整后指标值" if row.adjusted_target is not None else "年度指标值"
     target = r.target_value or parse_value(None)  # parsed once, by the engine
     actual = r.actual_value or parse_value(None)
-    shown_target = target.display() or "（未填）"
-    shown_actual = actual.amount() if actual.kind == NUMBER else (r.actual or "（未填）")
+    shown_target = target.display() or MISSING
+    shown_actual = actual.amount() if actual.kind == NUMBER else (r.actual or MISSING)
     checked = r.basis in (Basis.RULE, Basis.JUDGEMENT) and not r.rule_reported and not r.from_given
     if checked and actual.kind == NUMBER and not actual.unit and target.kind == NUMBER and target.unit:
         shown_actual += target.unit  # 「2000件」 against 「2974」: the rule read it in the target's unit
@@ -282,7 +282,7 @@ def _row_deviation(r: RowResult, scored: bool) -> str:
     if r.basis == Basis.NOT_APPLICABLE or r.weight is None or r.score is None:
         return ""
     if r.basis == Basis.NONE:  # the rule could not score it: no rate, no unit assumed, nothing more claimed
-        return f"{r.name}：{target_label}{shown_target}，实际完成「{r.actual or '（未填）'}」"
+        return f"{r.name}：{target_label}{shown_target}，实际完成「{r.actual or MISSING}」"
     rate = _completion_rate(target, actual) if checked else None
     reverse = target.sign in (LE, LT)
     parts = [f"{r.name}：{target_label}{shown_target}，实际完成{shown_actual}"]
