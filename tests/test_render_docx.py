@@ -170,3 +170,20 @@ def test_missing_reason_is_red_bold(pipeline, name):
     for d in explained:
         shown = "；".join(x for x in (d.reason, d.measures) if x)
         assert f"{d.sentence}。原因及措施：{shown}" in [p.text for p in document.paragraphs]
+
+
+def test_every_section_has_page_numbers(pipeline):
+    """「第 N 页 共 M 页」 in each section's footer, as PAGE and NUMPAGES fields Word fills in."""
+    import io
+
+    import docx
+    from docx.oxml.ns import qn
+
+    from scoring.render.output import render_bytes
+
+    document = docx.Document(io.BytesIO(render_bytes(pipeline.run(EXAMPLES / "hubei-2020-office-department.yaml"), "docx")))
+    for section in document.sections:
+        paragraph = section.footer.paragraphs[0]._p
+        fields = [f.get(qn("w:instr")) for f in paragraph.iter(qn("w:fldSimple"))]
+        assert fields == ["PAGE", "NUMPAGES"]
+        assert "".join(t.text for t in paragraph.iter(qn("w:t"))) == "第 1 页 共 1 页"

@@ -57,6 +57,8 @@ def docx_bytes(report: Report, grids: list[Grid]) -> bytes:
         for part in repeatable_parts(grid):  # Word repeats only a table's leading rows
             _table(doc, part, width)
     _deviations(doc, report)
+    for section in doc.sections:
+        _page_numbers(section)
     if report.draft:  # every page of every section
         for section in doc.sections:
             section.header.is_linked_to_previous = False
@@ -83,6 +85,25 @@ def _page(section, landscape: bool) -> None:
     section.page_width, section.page_height = (tall, short) if landscape else (short, tall)
     margin = MARGIN_LANDSCAPE if landscape else MARGIN
     section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = margin
+
+
+def _page_numbers(section) -> None:
+    """「第 1 页 共 3 页」 centred in the footer: Word fills in the PAGE and NUMPAGES fields."""
+    section.footer.is_linked_to_previous = False
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for piece in ("第 ", "PAGE", " 页 共 ", "NUMPAGES", " 页"):
+        if piece in ("PAGE", "NUMPAGES"):
+            field = OxmlElement("w:fldSimple")
+            field.set(qn("w:instr"), piece)
+            run = OxmlElement("w:r")
+            text = OxmlElement("w:t")
+            text.text = "1"  # shown until Word (or LibreOffice) updates the field
+            run.append(text)
+            field.append(run)
+            paragraph._p.append(field)
+        else:
+            paragraph.add_run(piece).font.size = Pt(9)
 
 
 def _centered(doc, text: str, bold: bool = False, size=None) -> None:
