@@ -187,3 +187,21 @@ def test_every_section_has_page_numbers(pipeline):
         fields = [f.get(qn("w:instr")) for f in paragraph.iter(qn("w:fldSimple"))]
         assert fields == ["PAGE", "NUMPAGES"]
         assert "".join(t.text for t in paragraph.iter(qn("w:t"))) == "第 1 页 共 1 页"
+
+
+def test_tables_have_cell_margins_and_are_kept_apart(pipeline):
+    import io
+
+    import docx
+    from docx.oxml.ns import qn
+
+    from scoring.render.output import render_bytes
+
+    document = docx.Document(io.BytesIO(render_bytes(pipeline.run(EXAMPLES / "hubei-2020-office-department.yaml"), "docx")))
+    body = document.element.body
+    for tbl in body.iter(qn("w:tbl")):
+        tblpr = tbl.find(qn("w:tblPr"))
+        names = [child.tag.rsplit("}", 1)[1] for child in tblpr]
+        assert "tblCellMar" in names and names.index("tblCellMar") < names.index("tblLook")
+        following = tbl.getnext()
+        assert following is None or following.tag != qn("w:tbl")  # two tables never touch

@@ -54,7 +54,9 @@ def docx_bytes(report: Report, grids: list[Grid]) -> bytes:
         if grid.caption:
             _centered(doc, grid.caption)
         width = section.page_width - section.left_margin - section.right_margin
-        for part in repeatable_parts(grid):  # Word repeats only a table's leading rows
+        for i, part in enumerate(repeatable_parts(grid)):  # Word repeats only a table's leading rows
+            if i:
+                _separator(doc)  # two tables that touch are one table to Word: its header row would land mid-table
             _table(doc, part, width)
     _deviations(doc, report)
     for section in doc.sections:
@@ -120,6 +122,7 @@ def _table(doc, grid: Grid, width: int) -> None:
     table = doc.add_table(rows=nrows, cols=ncols)
     table.style = doc.styles["Table Grid"]
     table.autofit = False  # <w:tblLayout w:type="fixed"/>
+    _cell_margins(table)
     total = sum(grid.widths) or 1
     widths = [int(width * w / total) for w in grid.widths]
     tbl_w = table._tbl.tblPr.first_child_found_in("w:tblW")
@@ -149,6 +152,29 @@ def _table(doc, grid: Grid, width: int) -> None:
             trpr.append(OxmlElement("w:tblHeader"))
         if not any(spec is not None and spec.style == LONG for spec in line):
             trpr.append(OxmlElement("w:cantSplit"))
+
+
+def _cell_margins(table) -> None:
+    """Room between the text and the cell borders: 1.5 mm at the sides, 0.5 mm above and below (Word gives none)."""
+    margins = OxmlElement("w:tblCellMar")
+    for side, twips in (("top", 28), ("left", 85), ("bottom", 28), ("right", 85)):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), str(twips))
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    tblpr = table._tbl.tblPr
+    look = tblpr.find(qn("w:tblLook"))  # the schema's order: tblCellMar comes before tblLook
+    if look is not None:
+        look.addprevious(margins)
+    else:
+        tblpr.append(margins)
+
+
+def _separator(doc) -> None:
+    """A one-point empty paragraph between two tables, so Word keeps them apart."""
+    paragraph = doc.add_paragraph()
+    paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(0)
+    paragraph.add_run("").font.size = Pt(1)
 
 
 def _fill(cell, text: str, style: str) -> None:
