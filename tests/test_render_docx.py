@@ -205,3 +205,31 @@ def test_tables_have_cell_margins_and_are_kept_apart(pipeline):
         assert "tblCellMar" in names and names.index("tblCellMar") < names.index("tblLook")
         following = tbl.getnext()
         assert following is None or following.tag != qn("w:tbl")  # two tables never touch
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["hubei-2020-office-department.yaml", "hunan-2021-xuncha-scorecard.yaml"])
+def test_word_file_opens_in_libreoffice_with_numbered_pages(pipeline, tmp_path, name):
+    """Look at the Word file as LibreOffice Writer prints it: every page numbered, the draft mark on every page of
+    a table with errors (湖南's)."""
+    import shutil
+    import subprocess
+
+    from scoring.render.output import render_bytes
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice is not installed: run the README's test command (it installs Writer)"
+    source = tmp_path / "t.docx"
+    outcome = pipeline.run(EXAMPLES / name)
+    source.write_bytes(render_bytes(outcome, "docx"))
+    done = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
+                           "--norestore", "--convert-to", "pdf", "--outdir", str(tmp_path / "out"), str(source)],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    text = subprocess.run(["pdftotext", str(tmp_path / "out" / "t.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    pages = [p for p in text.split("\f") if p.strip()]
+    squashed = ["".join(p.split()) for p in pages]
+    assert [f"第{i}页共{len(pages)}页" in p for i, p in enumerate(squashed, 1)] == [True] * len(pages)
+    errors = sum(1 for d in outcome.diagnostics if d.severity == "error")
+    assert all(("草稿" in p) == bool(errors) for p in squashed)
