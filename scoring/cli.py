@@ -173,9 +173,12 @@ def _formats(value: str, option: str = "--to") -> list[str]:
               help="单位或财政局自己的模板目录，优先于内置模板（在沙箱中运行）。")
 @click.option("--timeout", type=click.IntRange(1, 86400), default=DEFAULT_TIMEOUT, show_default=True,
               help="每个文件生成附件的时限（秒）。")
+@click.option("--with-review", is_flag=True, default=False,
+              help="在正式内容之后另起一页附「计分说明」（规则得分、自评得分、计分过程、检查发现的问题），供审核用；"
+                   "公开的正式附件不要加。（HTML、PDF、Markdown）")
 @SETS_OPTION
 @SET_OPTION
-def render(files, to, output, templates_dir, timeout, set_dirs, default_set):
+def render(files, to, output, templates_dir, timeout, with_review, set_dirs, default_set):
     """把自评表渲染为可公开的附件（HTML、PDF、Excel、Word、Markdown）。"""
     from .limits import TimeBudgetExceeded, time_budget
     from .outputs import OutputFolder
@@ -196,7 +199,7 @@ def render(files, to, output, templates_dir, timeout, set_dirs, default_set):
             try:
                 with time_budget(timeout):
                     outcome = _check_one(pipeline, path)
-                    written = render_to_files(outcome, formats, paths[path], folder, templates_dir)
+                    written = render_to_files(outcome, formats, paths[path], folder, templates_dir, with_review)
             except TimeBudgetExceeded:
                 failed = True
                 click.echo(f"{path}：未生成。处理超过 {format(timeout, 'g')} 秒，已停止（文字过长或模板过于复杂？"

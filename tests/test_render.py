@@ -343,3 +343,22 @@ def test_hunan_scorecard_shows_the_unit_s_own_score(pipeline):
     row = html[html.index(">预算调整率<"):]
     row = row[:row.index("</tr>")]
     assert re.findall(r'<td class="number">([^<]*)</td>', row) == ["3", "5"]
+
+
+def test_review_page_only_with_review(pipeline, tmp_path):
+    """Rule scores, the evaluator's judgements and the checks' findings are review content: a page of their own after
+    the official one, only with `render --with-review`."""
+    outcome = pipeline.run(EXAMPLES / "shanxi-2023-xuncha-project.yaml")
+    plain = render_bytes(outcome, "md").decode("utf-8")
+    assert "计分说明" not in plain and "规则得分" not in plain
+    md = render_bytes(outcome, "md", with_review=True).decode("utf-8")
+    official, review = md.split("## 计分说明（审核用，不属于正式附件）")
+    assert official.rstrip() == plain.rstrip()
+    assert "| 办公设备购置数量 | 5 | 3.18 | 3.5 | 3.5 | 实际7台，未达到调整后目标（≥11台），按完成比例 7÷11×5 ≈ 3.18分 |" in review
+    assert "警告 G613 自评得分 3.5 高于规则得分 3.18" in review
+    html = render_bytes(outcome, "html", with_review=True).decode("utf-8")
+    assert '<section class="review">' in html and "计分说明（审核用" not in render_bytes(outcome, "html").decode()
+    result = CliRunner().invoke(cli, ["render", str(EXAMPLES / "shanxi-2023-xuncha-project.yaml"), "--to", "md",
+                                      "-o", str(tmp_path / "r.md"), "--with-review"])
+    assert result.exit_code == 0, result.output
+    assert "## 计分说明（审核用，不属于正式附件）" in (tmp_path / "r.md").read_text(encoding="utf-8")

@@ -11,12 +11,12 @@ from .view import RenderError
 FORMATS = ("html", "pdf", "xlsx", "docx", "md")
 
 
-def render_bytes(outcome: FileOutcome, fmt: str, templates_dir=None) -> bytes:
-    """The attachment of one scored file in one format."""
+def render_bytes(outcome: FileOutcome, fmt: str, templates_dir=None, with_review: bool = False) -> bytes:
+    """The attachment of one scored file in one format; `with_review` adds the 计分说明 page (HTML, PDF, Markdown)."""
     from .layouts import build_grids
     from .view import build_report
 
-    report = build_report(outcome)
+    report = build_report(outcome, with_review)
     if fmt == "md":
         from .templating import render_markdown
 
@@ -95,12 +95,12 @@ def output_path(source: Path, fmt: str, target: Path | None, single: bool, defau
 
 
 def render_to_files(outcome: FileOutcome, formats: list[str], paths: list[Path], folder: OutputFolder,
-                    templates_dir=None) -> Written:
+                    templates_dir=None, with_review: bool = False) -> Written:
     """Render `outcome` in each format to its path (checked beforehand with `OutputFolder.check_plan`)."""
     written = Written(file=outcome.file)
     for fmt, path in zip(formats, paths):
         try:
-            data = render_bytes(outcome, fmt, templates_dir)
+            data = render_bytes(outcome, fmt, templates_dir, with_review)
         except RenderError as exc:
             written.error = str(exc)
             return written

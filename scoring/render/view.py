@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from ..display import strip_invisible
 from ..engine import RowResult
+from ..diagnostics import SEVERITY_LABEL
 from ..model import BUDGET_LABELS, IMPORTED_SCORE
 from ..numbers import HUNDRED, fmt_short, percent, quantize
 from ..pipeline import FileOutcome
@@ -156,6 +157,9 @@ class Report:
     evaluators: list[dict]
     unit_label: str = "万元"
     draft: str = ""  # 「草稿：存在N处错误，不能作为正式附件」 when the table has errors; every writer prints it on every page
+    # Review content, only with `render --with-review`, on a page of its own after the official ones:
+    review_rows: list = field(default_factory=list)      # RowView of every row (rule score, given score, explanation)
+    review_findings: list = field(default_factory=list)  # 「错误 G601 …（位置）」, every error and warning
 
 
 def draft_mark(errors: int) -> str:
@@ -174,8 +178,9 @@ def _cell_value(value) -> str:
     return str(value)
 
 
-def build_report(outcome: FileOutcome) -> Report:
-    """The view of one scored file. Raises RenderError when there is nothing to render."""
+def build_report(outcome: FileOutcome, with_review: bool = False) -> Report:
+    """The view of one scored file; with `with_review`, also the review page's content.  Raises RenderError when
+    there is nothing to render."""
     result, sub, iset = outcome.result, outcome.submission, outcome.set
     if result is None or sub is None or iset is None:
         raise RenderError("文件有错误，未能计分，无法生成自评表；请先用 jixiao check 查看问题。")
@@ -204,6 +209,10 @@ def build_report(outcome: FileOutcome) -> Report:
         evaluators=list(data.get("evaluators") or []),
         draft=draft_mark(sum(1 for d in outcome.diagnostics if d.severity == "error")),
     )
+    if with_review:
+        report.review_rows = list(rows)
+        report.review_findings = [f"{SEVERITY_LABEL[d.severity]} {d.code} {d.message}（{d.location()}）"
+                                  for d in outcome.diagnostics if d.severity in ("error", "warning")]
     return _visible(report)
 
 
