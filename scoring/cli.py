@@ -175,7 +175,7 @@ def _formats(value: str, option: str = "--to") -> list[str]:
               help="每个文件生成附件的时限（秒）。")
 @click.option("--with-review", is_flag=True, default=False,
               help="在正式内容之后另起一页附「计分说明」（规则得分、自评得分、计分过程、检查发现的问题），供审核用；"
-                   "公开的正式附件不要加。（HTML、PDF、Markdown）")
+                   "公开的正式附件不要加。（HTML、PDF、Markdown；Excel 为「计分说明」工作表）")
 @SETS_OPTION
 @SET_OPTION
 def render(files, to, output, templates_dir, timeout, with_review, set_dirs, default_set):

@@ -270,7 +270,7 @@ FORMAT_SOURCES = [EXAMPLES / n for n in NAMES] + [ROOT / "tests" / "data" / "mof
 
 @pytest.mark.parametrize("path", FORMAT_SOURCES, ids=lambda p: p.name)
 def test_every_format_shows_the_numbers_of_jixiao_score(pipeline, tmp_path, path):
-    """PDF, Excel and Word carry the same row scores and total as `jixiao score --format json`."""
+    """PDF, Excel and Word carry the same row scores and total as `jixiao score --format json` (Excel: official sheets only)."""
     import io
 
     import docx
@@ -282,7 +282,7 @@ def test_every_format_shows_the_numbers_of_jixiao_score(pipeline, tmp_path, path
     scored = to_json(outcome)
     wanted = [Decimal(r["score"]) for r in scored["indicators"] if r["score"] is not None]
     book = openpyxl.load_workbook(io.BytesIO(render_bytes(outcome, "xlsx")), data_only=True)
-    numbers = [Decimal(str(c.value)) for ws in book.worksheets[:-1] for row in ws.iter_rows() for c in row
+    numbers = [Decimal(str(c.value)) for ws in book.worksheets for row in ws.iter_rows() for c in row
                if isinstance(c.value, (int, float, Decimal)) and not isinstance(c.value, bool)]
     for score in wanted:
         assert any(abs(n - score) < Decimal("1e-9") for n in numbers), score
@@ -362,3 +362,16 @@ def test_review_page_only_with_review(pipeline, tmp_path):
                                       "-o", str(tmp_path / "r.md"), "--with-review"])
     assert result.exit_code == 0, result.output
     assert "## 计分说明（审核用，不属于正式附件）" in (tmp_path / "r.md").read_text(encoding="utf-8")
+
+
+def test_excel_review_sheet_only_with_review(pipeline):
+    import io
+
+    import openpyxl
+
+    from scoring.render.xlsx import EXPLAIN_SHEET
+
+    outcome = pipeline.run(EXAMPLES / "shanxi-2023-xuncha-project.yaml")
+    plain = openpyxl.load_workbook(io.BytesIO(render_bytes(outcome, "xlsx"))).sheetnames
+    reviewed = openpyxl.load_workbook(io.BytesIO(render_bytes(outcome, "xlsx", with_review=True))).sheetnames
+    assert EXPLAIN_SHEET not in plain and reviewed == plain + [EXPLAIN_SHEET]

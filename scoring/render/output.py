@@ -12,7 +12,8 @@ FORMATS = ("html", "pdf", "xlsx", "docx", "md")
 
 
 def render_bytes(outcome: FileOutcome, fmt: str, templates_dir=None, with_review: bool = False) -> bytes:
-    """The attachment of one scored file in one format; `with_review` adds the 计分说明 page (HTML, PDF, Markdown)."""
+    """The attachment of one scored file in one format; `with_review` adds the 计分说明 page (HTML, PDF, Markdown)
+    or sheet (Excel)."""
     from .layouts import build_grids
     from .view import build_report
 
@@ -35,7 +36,7 @@ def render_bytes(outcome: FileOutcome, fmt: str, templates_dir=None, with_review
         result = outcome.result
         budget = result.budget if result is not None else None
         return xlsx_bytes(report, grids, precision=result.precision if result is not None else None,
-                          budget_places=budget.places if budget is not None else None)
+                          budget_places=budget.places if budget is not None else None, review=with_review)
     if fmt == "docx":
         from .docx import docx_bytes
 

@@ -89,7 +89,7 @@ def _shown_places(value, places: int) -> int:
 
 
 def xlsx_bytes(report: Report, grids: list[Grid], precision: int | None = None,
-               budget_places: int | None = None) -> bytes:
+               budget_places: int | None = None, review: bool = True) -> bytes:
     """The workbook. `precision` (result.precision) and `budget_places` (result.budget.places) give the decimals
     of the score cells; without them they are read from the report's rounded total and budget score."""
     shown, shown_budget = _places_of(report)
@@ -101,7 +101,8 @@ def xlsx_bytes(report: Report, grids: list[Grid], precision: int | None = None,
     used: set[str] = {EXPLAIN_SHEET.casefold()}
     for grid in grids:
         _grid_sheet(wb.create_sheet(_sheet_title(grid.title, used)), grid, precision, budget_places, budget_score)
-    _explain_sheet(wb.create_sheet(EXPLAIN_SHEET), report, precision, budget_places)
+    if review:  # review content: the 计分说明 sheet (`render --with-review`), never in the official sheets
+        _explain_sheet(wb.create_sheet(EXPLAIN_SHEET), report, precision, budget_places)
     if report.draft:  # printed at the top of every page of every sheet
         for sheet in wb.worksheets:
             sheet.oddHeader.center.text = report.draft
