@@ -19,6 +19,8 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
+from .display import strip_invisible
+
 NUMBER = "number"
 DATE = "date"
 RANGE = "range"
@@ -152,11 +154,9 @@ def format_decimal(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-
-
 def normalize_text(raw: str) -> str:
-    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", str(raw)))
+    # Invisible characters (bidi controls, zero-width) take no part in reading a value; V511 reports them.
+    text = unicodedata.normalize("NFKC", strip_invisible(str(raw)))
     text = text.replace("，", ",").replace("═", "=")
     return re.sub(r"\s+", " ", text).strip()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..numbers import HUNDRED, ZERO, percent
+from ..numbers import HUNDRED, ZERO, percent, quantize
 from ..values import (DATE, EMPTY, EQ, GE, GT, LE, LT, NUMBER, ON_TIME_WORDS, RANGE, SIGN_LABEL, TEXT, UnitMismatch,
                       common_numbers, comparable_date, convert, count_of, has_digits, looks_numeric, text_meets)
 from ..verdicts import Flag
@@ -46,15 +46,7 @@ def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | 
         count = count_of(actual) if target.number == 0 else None
         if count is not None:
             return target.number, count  # 「无」 is 0 and 「发生2起」 is 2 against a zero target
-        if actual.ambiguous:
-            _ambiguous(ctx, "actual", "实际完成值")
-            return f"实际「{actual.display()}」的分隔符有歧义，无法计分"
-        if actual.kind == TEXT and not has_digits(actual):
-            ctx.diags.add("V513", ctx.where("actual"), raw=actual.display(), target=target.display(),
-                          example=f"{n(target.number)}{target.unit or ''}")
-            return f"实际「{actual.display()}」是文字，不能证明达到{_target(ctx)}，需填写实际数值"
-        ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
-        return f"实际「{actual.display()}」无法识别为数值"
+        return _not_a_number(ctx, f"{n(target.number)}{target.unit or ''}")
     if actual.sign_text and _opposed(target.sign or GE, actual.sign):
         # 「95%以下」 against 「≥95%」: a bound in the wrong direction proves nothing about meeting the target.
         bound = f"{'不超过' if actual.sign in (LE, LT) else '不低于'}{actual.amount()}"
@@ -84,12 +76,26 @@ def read_numbers(ctx: RowContext, rule_title: str) -> tuple[Decimal, Decimal] | 
         return f"{ctx.target_label}「{target.display()}」像是写成了小数的百分数，待确认后计分"
     if target.unit and not actual.unit_written() and a > 0 and b / a >= _UNIT_SLIP:
         ctx.diags.add("V523", ctx.where("actual"), raw=actual.display(), unit=target.unit, target=target.display(),
-                      ratio=n(_two_places(b / a)))
+                      ratio=n(quantize(b / a, 2)))
         return f"实际「{actual.display()}」没有写单位，按{target.unit}计与目标相差太大，待确认后计分"
     return a, b
 
 
 _UNIT_SLIP = Decimal(1000)  # a bare number this many times a target with a unit: 500000 against ≤50万元
+
+
+def _not_a_number(ctx: RowContext, example: str) -> str:
+    """Report an actual that is not a number (V515 ambiguous separator, V513 words, V501 anything else) and
+    return the sentence that explains the row."""
+    actual = ctx.actual
+    if actual.ambiguous:
+        _ambiguous(ctx, "actual", "实际完成值")
+        return f"实际「{actual.display()}」的分隔符有歧义，无法计分"
+    if actual.kind == TEXT and not has_digits(actual):
+        ctx.diags.add("V513", ctx.where("actual"), raw=actual.display(), target=ctx.target.display(), example=example)
+        return f"实际「{actual.display()}」是文字，不能证明达到{_target(ctx)}，需填写实际数值"
+    ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
+    return f"实际「{actual.display()}」无法识别为数值"
 
 
 def _opposed(target_sign: str, actual_sign: str | None) -> bool:
@@ -127,7 +133,7 @@ def _over_achievement(ctx: RowContext, a: Decimal, b: Decimal, outcome: Outcome,
         return outcome
     outcome.flags.append(Flag.BELOW_CAP if below_cap else Flag.OVER_TARGET)
     outcome.over_ratio = ratio
-    shown = n(ratio.quantize(Decimal("0.01")))
+    shown = n(quantize(ratio, 2))
     if below_cap:
         outcome.explain += f"；目标上限是实际的{shown}倍（≥{n(threshold)}倍），目标可能设置过松"
     else:
@@ -137,7 +143,7 @@ def _over_achievement(ctx: RowContext, a: Decimal, b: Decimal, outcome: Outcome,
         reduction = min(reduction, Decimal(1))
         before = outcome.score
         outcome.score = before * (1 - reduction)
-        cut = f"{n((reduction * HUNDRED).quantize(Decimal('0.01')))}%"
+        cut = f"{n(quantize(reduction * HUNDRED, 2))}%"
         outcome.explain += f"，按规定扣减{cut}：{n(before)}×(1−{cut}) {ctx.result(outcome.score)}"
     return outcome
 
@@ -164,7 +170,7 @@ def _proportional(ctx: RowContext, a: Decimal, b: Decimal) -> Outcome:
     raw = w * b / a
     text = f"实际{a_amt}，未达到{_target(ctx)}，按完成比例 {n(b)}÷{n(a)}×{n(w)} "
     if raw < 0:
-        return Outcome(ZERO, text + f"= {n(_two_places(raw))}，低于0按0分计", met=False, method="按比例")
+        return Outcome(ZERO, text + f"= {n(quantize(raw, 2))}，低于0按0分计", met=False, method="按比例")
     return Outcome(raw, text + ctx.result(raw, met=False), met=False, method="按比例")
 
 
@@ -251,17 +257,13 @@ class Reverse(_Quantitative):
             text = (f"实际{a_amt}，超过{_target(ctx)}，超出{percent((b - a) / a)}，"
                     f"按 {n(w)}×(1−({n(b)}−{n(a)})÷{n(a)}) ")
             if raw < 0:
-                text += f"= {n(_two_places(raw))}，低于0按0分计"
+                text += f"= {n(quantize(raw, 2))}，低于0按0分计"
             else:
                 text += ctx.result(score, met=False)
             return Outcome(score, text, met=False, method="按反向指标")
         score = w * a / b
         return Outcome(score, f"实际{a_amt}，超过{_target(ctx)}，按 目标÷实际 {n(a)}÷{n(b)}×{n(w)} "
                               f"{ctx.result(score, met=False)}", met=False, method="按反向指标")
-
-
-def _two_places(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01")) if value != value.quantize(Decimal("0.01")) else value
 
 
 @register
@@ -334,14 +336,7 @@ def _in_range(ctx: RowContext) -> Outcome:
     if actual.kind == EMPTY:
         return cannot("缺少实际完成值")
     if actual.kind != NUMBER:
-        if actual.ambiguous:
-            _ambiguous(ctx, "actual", "实际完成值")
-        elif not has_digits(actual):
-            ctx.diags.add("V513", ctx.where("actual"), raw=actual.display(), target=target.display(),
-                          example=f"{n(target.high)}{target.unit or ''}")
-        else:
-            ctx.diags.add("V501", ctx.where("actual"), field="实际完成值", raw=actual.display())
-        return cannot("实际完成值不是数值")
+        return cannot(_not_a_number(ctx, f"{n(target.high)}{target.unit or ''}"))
     try:
         b = convert(actual.number, actual.unit, target.unit)
     except UnitMismatch as exc:
